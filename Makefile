@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench lint check clean
+.PHONY: setup browser run test bench lint check clean
+CHROMIUM ?= /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +26,17 @@ run: setup
 	trap 'kill -INT $$qpid 2>/dev/null; wait $$qpid 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+## Debian's chromium for the browser tests (Playwright drives it; no browser downloads).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	fi
+
 ## make test: the whole suite. Pytest's exit code 5 (no tests collected) is a failure of our own making.
-test: setup
+test: setup browser
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
 
