@@ -1,3 +1,5 @@
+import importlib
+import importlib.util
 import secrets
 
 from django.conf import settings
@@ -7,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.demo import load_demo
 from accounts.roles import ADMIN
+
+DEMO_APPS = ["preferences", "messaging", "links", "campaigns"]
 
 
 class Command(BaseCommand):
@@ -25,6 +29,12 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"  Admin:     {site}/admin/   login {username} / {password}")
         self.stdout.write(f"  API docs:  {site}/api/docs/  (create a key: python manage.py create_api_key NAME)")
+        # Each app may ship `<app>/demo.py` with `load_demo(site_url) -> list[str]`: its demo rows, and the
+        # lines that say where to look (a preference link, a short link and its QR code, ...).
+        for app in DEMO_APPS:
+            if importlib.util.find_spec(f"{app}.demo") is not None:
+                for line in importlib.import_module(f"{app}.demo").load_demo(site):
+                    self.stdout.write(f"  {line}")
         self.stdout.write("")
 
     def _admin(self) -> tuple[str, str]:
