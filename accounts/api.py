@@ -106,9 +106,9 @@ class EventsApi(APIView):
         rows = _rows(request.data, "events", s.MAX_EVENTS, single_allowed=True)
         serializer = s.EventInSerializer(data=rows, many=True)
         if not serializer.is_valid():
-            raise BatchValidationError(
-                [{"index": i, "fields": e} for i, e in enumerate(serializer.errors) if e]
-            )
+            errors = serializer.errors  # DRF 3.18 keys the failing rows by index; older ones list all rows
+            pairs = errors.items() if isinstance(errors, dict) else enumerate(errors)
+            raise BatchValidationError([{"index": i, "fields": e} for i, e in sorted(pairs) if e])
         result = events_ingest(events=serializer.validated_data)
         return Response({"ids": result.ids, "stored": result.stored, "duplicates": result.duplicates},
                         status=status.HTTP_202_ACCEPTED)
