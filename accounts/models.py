@@ -52,7 +52,8 @@ class Event(models.Model):
     class Meta:
         ordering = ["-occurred_at"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "idempotency_key"], name="event_idempotency_per_customer")
+            # Key first: ingestion looks stored events up by their keys (see events_ingest).
+            models.UniqueConstraint(fields=["idempotency_key", "customer"], name="event_idempotency_per_customer")
         ]
         indexes = [
             # "did customer X do event E within N days" and the customer's timeline

@@ -1,0 +1,77 @@
+"""Events ingested per second through POST /api/v1/events/ (batches of 500, the app under gunicorn) next to
+the same rows written with one bulk_create per batch directly: the floor the API cannot beat."""
+
+import http.client
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from bench.support import report, setup_django, timed
+
+BATCH = 500
+BATCHES = 20
+CLIENTS = 1  # one sequential stream, like the baseline; raise it to load both gunicorn workers
+CUSTOMERS = 5_000
+
+
+def _events(prefix: str, base: datetime) -> list[list[dict]]:
+    return [
+        [
+            {"external_id": f"B{(b * BATCH + i) % CUSTOMERS}", "name": "product_viewed",
+             "properties": {"sku": f"SKU-{i}", "price": i % 97}, "idempotency_key": f"{prefix}-{b}-{i}",
+             "occurred_at": (base - timedelta(seconds=b * BATCH + i)).isoformat()}
+            for i in range(BATCH)
+        ]
+        for b in range(BATCHES)
+    ]
+
+
+def main() -> None:
+    backend = setup_django()
+    from accounts.models import Customer, Event
+    from accounts.services import api_key_create, customers_bulk_upsert
+    from bench.server import gunicorn
+
+    customers_bulk_upsert(rows=[{"external_id": f"B{i}"} for i in range(CUSTOMERS)])
+    ids = dict(Customer.objects.values_list("external_id", "id"))
+    _, key = api_key_create(name="bench")
+    base = datetime.now(UTC)
+
+    bodies = [json.dumps(batch).encode() for batch in _events("api", base)]
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    with gunicorn(workers=2) as url:
+        host = url.removeprefix("http://")
+
+        def post(chunk: list[bytes]) -> None:
+            conn = http.client.HTTPConnection(host, timeout=60)
+            for body in chunk:
+                conn.request("POST", "/api/v1/events/", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                assert response.status == 202, response.status
+            conn.close()
+
+        post([json.dumps({"external_id": "warmup", "name": "warmup"}).encode()] * 4)
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            api_seconds = timed(lambda: list(pool.map(post, [bodies[i::CLIENTS] for i in range(CLIENTS)])))
+
+    batches = _events("bulk", base)
+
+    def bulk_all() -> None:
+        for batch in batches:
+            Event.objects.bulk_create([
+                Event(customer_id=ids[e["external_id"]], name=e["name"], properties=e["properties"],
+                      occurred_at=datetime.fromisoformat(e["occurred_at"]), idempotency_key=e["idempotency_key"])
+                for e in batch
+            ])
+
+    bulk_seconds = timed(bulk_all)
+    rows = BATCH * BATCHES
+    assert Event.objects.filter(idempotency_key__startswith="api-").count() == rows, "API lost events"
+    report(f"events ingested, {BATCHES} batches of {BATCH}", backend,
+           (f"POST /api/v1/events/ (gunicorn 2 workers, {CLIENTS} clients)", rows / api_seconds),
+           ("Event.objects.bulk_create, same rows", rows / bulk_seconds), "events/s", target=">= 0.5")
+
+
+if __name__ == "__main__":
+    main()
