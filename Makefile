@@ -22,9 +22,7 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --site-url http://$(HOST):$(PORT)
-	@set -m; $(PY) manage.py qcluster & qpid=$$!; \
-	trap 'kill -INT $$qpid 2>/dev/null; wait $$qpid 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py run_hub $(HOST):$(PORT)
 
 ## Debian's chromium for the browser tests (Playwright drives it; no browser downloads).
 browser:
