@@ -80,3 +80,14 @@ def test_events_cannot_be_added_or_edited(client, staff, customer_with_events):
     client.post(reverse("admin:accounts_event_change", args=[event.pk]), {"name": "changed"})
     event.refresh_from_db()
     assert event.name == "cart_abandoned"
+
+
+@pytest.mark.django_db
+def test_roles_cover_models_of_every_app_after_migrate():
+    marketer = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=MARKETER).permissions
+                .select_related("content_type")}
+    assert {"campaigns.change_segment", "campaigns.add_segmentrule", "accounts.view_customer"} <= marketer
+    denied = {"accounts.add_apikey", "accounts.view_apikey", "auth.change_user", "accounts.change_customer"}
+    assert not denied & marketer
+    admin = Group.objects.get(name=ADMIN).permissions
+    assert admin.filter(codename="add_apikey").exists() and admin.filter(codename="change_segment").exists()

@@ -1,0 +1,62 @@
+import json
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from accounts.roles import ADMIN, MARKETER
+from campaigns.models import Segment, SegmentRule
+
+
+@pytest.fixture
+def segment(make_customer):
+    make_customer(external_id="nl1", locale="nl")
+    make_customer(external_id="nl2", locale="nl")
+    make_customer(external_id="de1", locale="de")
+    s = Segment.objects.create(name="Dutch")
+    SegmentRule.objects.create(segment=s, kind="profile", field="locale", value="nl")
+    return s
+
+
+@pytest.mark.parametrize("role", [MARKETER, ADMIN])
+def test_segment_pages_show_the_audience(client, segment, role):
+    user = User.objects.create_user(username=role, password="x-123456789", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    assert client.get(reverse("admin:campaigns_segment_changelist")).status_code == 200
+    page = client.get(reverse("admin:campaigns_segment_change", args=[segment.pk]))
+    assert page.status_code == 200
+    assert b"<strong>2</strong> customers match" in page.content
+    assert client.get(reverse("admin:campaigns_segment_add")).status_code == 200
+
+
+def test_live_preview_counts_unsaved_rules(admin_client, segment):
+    url = reverse("admin:campaigns_segment_preview")
+    body = {"match": "any", "rules": [{"kind": "profile", "field": "locale", "operator": "eq", "value": "de",
+                                       "value_type": "text", "min_count": "1"}]}
+    r = admin_client.post(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 200
+    assert "<strong>1</strong> customers match" in r.json()["html"]
+
+
+def test_live_preview_explains_a_bad_rule(admin_client, segment):
+    url = reverse("admin:campaigns_segment_preview")
+    body = {"rules": [{"kind": "profile", "field": "password", "value": "x"}]}
+    r = admin_client.post(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 400
+    assert "profile field" in r.json()["error"]
+    assert admin_client.post(url, "{not json", content_type="application/json").status_code == 400
+
+
+def test_saving_an_invalid_rule_shows_the_error(admin_client):
+    data = {
+        "name": "bad", "description": "", "match": "all",
+        "groups-TOTAL_FORMS": "0", "groups-INITIAL_FORMS": "0",
+        "rules-TOTAL_FORMS": "1", "rules-INITIAL_FORMS": "0",
+        "rules-0-kind": "event", "rules-0-event_name": "", "rules-0-operator": "eq", "rules-0-value_type": "text",
+        "rules-0-min_count": "1", "rules-0-position": "0", "rules-0-event_filters": "[]",
+    }
+    r = admin_client.post(reverse("admin:campaigns_segment_add"), data)
+    assert r.status_code == 200
+    assert b"Name the event" in r.content
+    assert not Segment.objects.filter(name="bad").exists()
