@@ -71,6 +71,7 @@ class WebPushTransport:
 
     def _ensure_process(self) -> None:
         # A forked worker must not share its parent's sockets or (dead) threads: start afresh after fork.
+        # Signed VAPID headers are plain data and stay valid.
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
@@ -80,7 +81,6 @@ class WebPushTransport:
                     session.mount("http://", adapter)
                     self._session = session
                     self._executor = None
-                    self._headers = {}
                     self._pid = os.getpid()
 
     @property

@@ -131,7 +131,8 @@ class LocalPushService:
     # --- lifecycle ---------------------------------------------------------------------------------------
 
     def start(self) -> "LocalPushService":
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="push-service")
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
+                                        name="push-service")
         self._thread.start()
         return self
 
