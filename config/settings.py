@@ -208,3 +208,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- messaging ------------------------------------------------------------------------------------------
+# Web push (VAPID, RFC 8292). Generate a pair with `manage.py generate_vapid_keys`. With DEBUG on and no
+# keys set, a pair is generated once into var/vapid.json (ignored by git) and used from there.
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost" if DEBUG else "")
+VAPID_DEV_KEY_FILE = VAR_DIR / "vapid.json"
+# Seconds a signed VAPID JWT is used before it is re-signed (push services accept at most 24 h).
+VAPID_TOKEN_LIFETIME = env.int("VAPID_TOKEN_LIFETIME", default=12 * 3600)
+WEBPUSH_TIMEOUT = env.float("WEBPUSH_TIMEOUT", default=10.0)  # seconds to connect / to read a push response
+WEBPUSH_CONCURRENCY = env.int("WEBPUSH_CONCURRENCY", default=32)  # parallel pushes per worker process
+# Email: seconds before an SMTP connection or command gives up (retried later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# SMS: dotted path of the backend, like EMAIL_BACKEND. HttpSmsBackend reads the SMS_HTTP_* settings.
+SMS_BACKEND = env.str("SMS_BACKEND", default="messaging.channels.sms.ConsoleSmsBackend")
+SMS_FROM = env.str("SMS_FROM", default="Hub")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_AUTH = env.str("SMS_HTTP_AUTH", default="none")  # none | basic | header
+SMS_HTTP_USERNAME = env.str("SMS_HTTP_USERNAME", default="")  # basic auth
+SMS_HTTP_PASSWORD = env.str("SMS_HTTP_PASSWORD", default="")  # basic auth
+SMS_HTTP_HEADER = env.str("SMS_HTTP_HEADER", default="Authorization")  # header auth: its name ...
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")  # ... and value, e.g. "AccessKey xyz" or "Bearer xyz"
+SMS_HTTP_BODY = env.str("SMS_HTTP_BODY", default="form")  # form | json
+# The request body as a template: "{to}", "{from}" and "{text}" are filled in, e.g. Twilio
+# {"To": "{to}", "From": "{from}", "Body": "{text}"}; MessageBird {"recipients": ["{to}"], ...}.
+SMS_HTTP_FIELDS = env.json("SMS_HTTP_FIELDS", default={"To": "{to}", "From": "{from}", "Body": "{text}"})
+SMS_HTTP_ID_FIELD = env.str("SMS_HTTP_ID_FIELD", default="sid")  # dotted path of the message id in the answer
+SMS_HTTP_RETRY_STATUSES = env.list("SMS_HTTP_RETRY_STATUSES", cast=int, default=[408, 425, 429, 500, 502, 503, 504])
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)

@@ -17,8 +17,14 @@ def _manage(*args, **env):
                           timeout=60)
 
 
+def _vapid_pair() -> dict[str, str]:
+    out = _manage("generate_vapid_keys").stdout
+    return dict(line.split("=", 1) for line in out.split())
+
+
 def test_check_deploy_is_clean_with_production_settings():
-    r = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0",
+    r = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", VAPID_SUBJECT="mailto:ops@example.com",
+                **_vapid_pair(),
                 SECRET_KEY="prod-" + "k8Zq2mW9xR4tY7uI1oP3aS6dF0gH5jL" * 2, ALLOWED_HOSTS="hub.example.com",
                 SITE_URL="https://hub.example.com")
     assert r.returncode == 0, r.stdout + r.stderr
