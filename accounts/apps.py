@@ -7,8 +7,8 @@ def _sync_roles(sender: AppConfig, **kwargs) -> None:  # type: ignore[no-untyped
 
     from accounts.roles import roles_sync
 
-    # post_migrate is sent once per app; by the last app's signal every permission exists.
-    if sender is list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app that has models; by the last one's signal every permission exists.
+    if sender is [a for a in apps.get_app_configs() if a.models_module is not None][-1]:
         roles_sync()
 
 
