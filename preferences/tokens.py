@@ -99,7 +99,7 @@ def _data(payload: object) -> TokenData:
 
 
 def _absolute(path: str, site_url: str | None) -> str:
-    return f"{(site_url or settings.SITE_URL).rstrip('/')}{path}"
+    return f"{(settings.SITE_URL if site_url is None else site_url).rstrip('/')}{path}"
 
 
 def preference_center_url(customer_id: int, *, site_url: str | None = None) -> str:
