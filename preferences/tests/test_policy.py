@@ -162,3 +162,20 @@ def test_marketing_decision_takes_at_most_three_queries(customer, topics, django
 def test_transactional_decision_takes_one_query(customer, topics, django_assert_num_queries):
     with django_assert_num_queries(1):
         decide(customer=customer, topic=topics["order-updates"], channel=Channel.EMAIL, now=NOON)
+
+
+def test_marketing_decision_with_caps_and_settings_is_one_query(customer, topics, settings,
+                                                                 django_assert_num_queries):
+    settings.MARKETING_MAX_PER_DAY = 1
+    opt_in(customer, topics["tips"], Channel.EMAIL)
+    preferences_update(customer_id=customer.pk, meta=META, frequency=Frequency.DAILY)
+    marketing_send_record(customer_id=customer.pk, topic_id=topics["tips"].pk, channel=Channel.EMAIL,
+                          sent_at=NOON - timedelta(hours=2))
+    with django_assert_num_queries(1):
+        decision = decide(customer=customer, topic=topics["tips"], channel=Channel.EMAIL, now=NOON)
+    assert decision.reason == Reason.FREQUENCY_CAP
+
+
+def test_topic_not_on_channel_needs_no_query(customer, topics, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        decide(customer=customer, topic=topics["surveys"], channel=Channel.SMS, now=NOON)
