@@ -1,3 +1,5 @@
+import io
+
 from preferences.demo import load_demo
 from preferences.models import Channel, ConsentRecord, Source, Subscription, Topic
 from preferences.selectors import customers_opted_in, preference_grid
@@ -39,3 +41,21 @@ def test_demo_is_idempotent_and_prints_links(make_customer, db):
     load_demo("http://hub.test")
     assert (Topic.objects.count(), Subscription.objects.count()) == counts == (5, 2)
     assert Topic.objects.get(key="offers").name_in("pl") == "Oferty"
+
+
+def test_housekeeping_prunes_old_ledger_rows(make_customer, topics):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from preferences.models import MarketingSend
+    from preferences.services import marketing_send_record
+
+    customer = make_customer()
+    for days in (1, 30):
+        marketing_send_record(customer_id=customer.pk, topic_id=topics["tips"].pk, channel=Channel.EMAIL,
+                              sent_at=timezone.now() - timedelta(days=days))
+    out = io.StringIO()
+    call_command("preferences_housekeeping", stdout=out)
+    assert MarketingSend.objects.count() == 1 and "ledger rows deleted: 1" in out.getvalue()

@@ -251,3 +251,20 @@ def test_topics_without_double_opt_in_apply_at_once(client, customer, topics):
 def test_unknown_methods_are_405(client, customer, topics):
     assert client.put(center_path(customer)).status_code == 405
     assert client.post(reverse("preferences:export", args=[signing.dumps([1])])).status_code == 405
+
+
+@pytest.mark.parametrize("name", ["center", "export", "erase", "confirm", "unsubscribe", "resend"])
+@pytest.mark.parametrize("token", ["%FF%FE", "..", "WzFd", "WzFd:1xW:AAAA", "a" * 2000, "e30:1xWCEZ:zzz"])
+def test_garbage_tokens_never_500(client, topics, name, token):
+    path = reverse(f"preferences:{name}", args=["TOKEN"]).replace("TOKEN", token)
+    for method in ("get", "post"):
+        assert getattr(client, method)(path).status_code in (404, 405), (method, path)
+
+
+def test_token_for_another_page_never_opens_this_one(client, customer, topics):
+    unsubscribe = tokens.customer_link_token(customer.pk, tokens.UNSUBSCRIBE, topic_id=topics["tips"].pk,
+                                             channel="email")
+    assert client.get(reverse("preferences:center", args=[unsubscribe])).status_code == 404
+    assert client.get(reverse("preferences:confirm", args=[unsubscribe])).status_code == 404
+    center = tokens.customer_link_token(customer.pk, tokens.PREFERENCES)
+    assert client.post(reverse("preferences:unsubscribe", args=[center])).status_code == 404
