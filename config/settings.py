@@ -219,6 +219,8 @@ PREFERENCES_LINK_EMAILS_PER_HOUR = env.int("PREFERENCES_LINK_EMAILS_PER_HOUR", d
 MARKETING_MAX_PER_DAY = env.int("MARKETING_MAX_PER_DAY", default=3)
 # IP and user agent on consent records are cleared after this many days (consent_ip_purge).
 CONSENT_IP_RETENTION_DAYS = env.int("CONSENT_IP_RETENTION_DAYS", default=3 * 365)
+# One name in the OpenAPI schema for the channel choices used by several fields.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ChannelEnum"] = "preferences.models.Channel"
 # Parallel PostgreSQL test runs on one server need distinct test database names.
 if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_hub")}
