@@ -8,20 +8,17 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from preferences.models import Channel, CustomerSettings, Frequency
 from preferences.selectors import TopicRow
 
-
-def channel_label(channel: str) -> str:
-    return str(CHANNEL_LABELS[channel])
-
-
+# A message context keeps Django's own catalogs (admin, auth: "Email" = "E-Mail-Adresse") from winning.
 CHANNEL_LABELS = {
-    Channel.WEB_PUSH: _("Push notifications"),
-    Channel.EMAIL: _("Email"),
-    Channel.SMS: _("Text message (SMS)"),
-    Channel.INBOX: _("Inbox on our website"),
+    Channel.WEB_PUSH: pgettext_lazy("channel", "Push notifications"),
+    Channel.EMAIL: pgettext_lazy("channel", "Email"),
+    Channel.SMS: pgettext_lazy("channel", "Text message (SMS)"),
+    Channel.INBOX: pgettext_lazy("channel", "Inbox on our website"),
 }
 FREQUENCY_LABELS = {
     Frequency.AS_IT_HAPPENS: _("As it happens"),

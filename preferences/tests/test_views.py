@@ -160,8 +160,9 @@ def test_pages_are_rate_limited_per_ip(client, customer, topics, settings):
 
 @pytest.mark.parametrize("lang, words", [
     ("en", ["Your preferences", "Save my choices", "Order updates", "Push notifications"]),
-    ("nl", ["Je voorkeuren", "Mijn keuzes opslaan", "Bestelupdates", "Pushmeldingen"]),
-    ("de", ["Deine Einstellungen", "Auswahl speichern", "Bestellstatus", "Push-Benachrichtigungen"]),
+    ("nl", ["Je voorkeuren", "Mijn keuzes opslaan", "Bestelupdates", "Pushmeldingen", "<span>E-mail</span>"]),
+    ("de", ["Deine Einstellungen", "Auswahl speichern", "Bestellstatus", "Push-Benachrichtigungen",
+            "<span>E-Mail</span>"]),
     ("pl", ["Twoje preferencje", "Zapisz moje wybory", "Status zamówienia", "Powiadomienia push"]),
     ("sv", ["Dina inställningar", "Spara mina val", "Orderuppdateringar", "Pushnotiser"]),
 ])
