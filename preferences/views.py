@@ -209,9 +209,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         subscription_unsubscribe(customer_id=customer.pk, topic_id=topic.pk, channel=channel,
                                  meta=_meta(request, Source.UNSUBSCRIBE_LINK))
         done = True
+    # No link to the preference center here: unsubscribe links never expire, and minting a fresh
+    # preference link from one would make a years-old forwarded email open the customer's data.
     with translation.override(language):
-        context = {"topic_name": topic.name_in(language), "channel_label": CHANNEL_LABELS[channel], "done": done,
-                   "center_url": tokens.preference_center_url(customer.pk)}
+        context = {"topic_name": topic.name_in(language), "channel_label": CHANNEL_LABELS[channel], "done": done}
     return _page(request, "preferences/unsubscribe.html", context, language=language)
 
 
@@ -229,6 +230,5 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                               ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
         done = True
     with translation.override(language):
-        context = {"topic_name": topic.name_in(language), "channel_label": CHANNEL_LABELS[channel], "done": done,
-                   "center_url": tokens.preference_center_url(customer.pk)}
+        context = {"topic_name": topic.name_in(language), "channel_label": CHANNEL_LABELS[channel], "done": done}
     return _page(request, "preferences/confirm.html", context, language=language)
