@@ -5,6 +5,8 @@ A consent change is any change of what a customer agreed to receive: a topic x c
 change itself, so the log never disagrees with the state.
 """
 
+import logging
+import smtplib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -29,6 +31,8 @@ from preferences.models import (
     Subscription,
     Topic,
 )
+
+logger = logging.getLogger(__name__)
 
 # Sources through which a customer opts in themselves; a double opt-in topic then asks them to confirm
 # by email first. Imports, admin edits and the confirmation click itself carry their own proof.
@@ -172,7 +176,18 @@ def _send_double_opt_in(customer_id: int, topic_id: int, channel: str, language:
                    "url": tokens.double_opt_in_url(customer_id, topic_id, channel)}
         subject = render_to_string("preferences/email/double_opt_in_subject.txt", context).strip()
         body = render_to_string("preferences/email/double_opt_in.txt", context)
-    send_mail(subject, body, None, [customer.email])
+    _mail(subject, body, customer.email)
+
+
+def _mail(subject: str, body: str, to: str) -> bool:
+    """Send one email; a mail server that is down is logged, never turned into a 500 on a public page
+    whose change has already been committed."""
+    try:
+        send_mail(subject, body, None, [to])
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Could not send %r", subject)
+        return False
+    return True
 
 
 def preference_link_send(*, customer_id: int, ip: str | None) -> bool:
@@ -195,8 +210,7 @@ def preference_link_send(*, customer_id: int, ip: str | None) -> bool:
                    "days": settings.PREFERENCES_LINK_MAX_AGE_DAYS}
         subject = render_to_string("preferences/email/link_subject.txt", context).strip()
         body = render_to_string("preferences/email/link.txt", context)
-    send_mail(subject, body, None, [customer.email])
-    return True
+    return _mail(subject, body, customer.email)
 
 
 def marketing_send_record(*, customer_id: int, topic_id: int, channel: str, sent_at: datetime) -> None:

@@ -269,3 +269,15 @@ def test_token_for_another_page_never_opens_this_one(client, customer, topics):
     assert client.get(reverse("preferences:confirm", args=[unsubscribe])).status_code == 404
     center = tokens.customer_link_token(customer.pk, tokens.PREFERENCES)
     assert client.post(reverse("preferences:unsubscribe", args=[center])).status_code == 404
+
+
+def test_mail_server_down_is_not_a_500(client, customer, topics, monkeypatch):
+    import smtplib
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise smtplib.SMTPConnectError(421, "down")
+
+    monkeypatch.setattr("preferences.services.send_mail", down)
+    offers = topics["offers"]
+    response = client.post(center_path(customer), grid_post(topics, **{f"t{offers.pk}_email": "on"}))
+    assert response.status_code == 302
