@@ -1,6 +1,7 @@
 """End to end in Debian's chromium, driven by Playwright, against a live server (no browser downloads)."""
 
 import os
+from unittest import mock
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -8,12 +9,18 @@ from playwright.sync_api import Browser, sync_playwright
 from preferences import tokens
 from preferences.models import ConsentRecord, Source, Subscription
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test are still sync.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def allow_orm_beside_playwright():  # type: ignore[no-untyped-def]
+    """Playwright's sync API runs an event loop in this thread, so Django refuses ORM calls unless told
+    they are safe (they are: plain sync code). Only for this module: a process-wide setting would leak into
+    subprocesses such as `check --deploy`, which rightly warns about it."""
+    with mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}):
+        yield
 
 
 @pytest.fixture(scope="module")
