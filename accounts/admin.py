@@ -87,3 +87,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
         count = sum(api_key_revoke(api_key_id=pk) for pk in queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} API key(s) revoked; requests with them now get 401.")
+
+
+def extend_customer_admin(*, inlines: list | None = None, list_filters: list | None = None) -> None:  # type: ignore[type-arg]
+    """Let apps that build on accounts add inlines and list filters to the customer admin.
+
+    Called from their admin.py; accounts never imports them, so dependencies keep pointing one way.
+    """
+    CustomerAdmin.inlines = [*CustomerAdmin.inlines, *(inlines or [])]
+    CustomerAdmin.list_filter = [*CustomerAdmin.list_filter, *(list_filters or [])]

@@ -238,3 +238,19 @@ SMS_HTTP_FIELDS = env.json("SMS_HTTP_FIELDS", default={"To": "{to}", "From": "{f
 SMS_HTTP_ID_FIELD = env.str("SMS_HTTP_ID_FIELD", default="sid")  # dotted path of the message id in the answer
 SMS_HTTP_RETRY_STATUSES = env.list("SMS_HTTP_RETRY_STATUSES", cast=int, default=[408, 425, 429, 500, 502, 503, 504])
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+
+# --- preferences ---
+# Signed links to the preference center and inbox stay valid this long (unsubscribe links never expire).
+PREFERENCES_LINK_MAX_AGE_DAYS = env.int("PREFERENCES_LINK_MAX_AGE_DAYS", default=90)
+PREFERENCES_DOUBLE_OPT_IN_MAX_AGE_DAYS = env.int("PREFERENCES_DOUBLE_OPT_IN_MAX_AGE_DAYS", default=7)
+# Stored on each consent record given on our pages: bump it whenever the wording of the page changes.
+PREFERENCES_WORDING_VERSION = env.str("PREFERENCES_WORDING_VERSION", default="2026-11")
+# Public pages need no login, so they are rate limited per IP and the "email me a new link" per customer.
+PREFERENCES_PAGE_HITS_PER_MINUTE = env.int("PREFERENCES_PAGE_HITS_PER_MINUTE", default=60)
+PREFERENCES_LINK_EMAILS_PER_HOUR = env.int("PREFERENCES_LINK_EMAILS_PER_HOUR", default=3)
+# Global cap on marketing messages per customer in any 24 hours, on top of their own choice; 0 = none.
+MARKETING_MAX_PER_DAY = env.int("MARKETING_MAX_PER_DAY", default=3)
+# IP and user agent on consent records are cleared after this many days (consent_ip_purge).
+CONSENT_IP_RETENTION_DAYS = env.int("CONSENT_IP_RETENTION_DAYS", default=3 * 365)
+# One name in the OpenAPI schema for the channel choices used by several fields.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ChannelEnum"] = "preferences.models.Channel"
