@@ -90,6 +90,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Several engineers run the PostgreSQL suite on one server at once; each run names its own test database.
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_hub")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -205,3 +208,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- links ---
+# The redirect reads a cached snapshot of each link. Edits clear it at once in a shared cache (REDIS_URL); with
+# the default per-process local-memory cache, other processes see an edit within this many seconds.
+LINKS_CACHE_SECONDS = env.int("LINKS_CACHE_SECONDS", default=60)
+# Largest PNG a client may ask for with /l/<slug>/qr.png?size=N (pixels per side).
+LINKS_QR_PNG_MAX_SIZE = env.int("LINKS_QR_PNG_MAX_SIZE", default=2048)
+# Behind a reverse proxy the client's address is the first X-Forwarded-For hop; only trust it when the proxy
+# sets it, or anyone can choose the address that gets hashed.
+LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
+# Adds /__bench__/redirect, a constant redirect that `python -m bench.links` compares /l/<slug> with.
+BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
