@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -14,6 +15,8 @@ from links.selectors import link_clicks_by_day, link_recent_clicks, links_with_s
 from links.services import landing_page_save, link_create, link_update, links_delete, normalize_slug
 
 CHART_DAYS = 30
+# "shop.example/app" typed without a scheme becomes https://, the only sensible default for a destination.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class LinkAdminForm(forms.ModelForm):
@@ -33,10 +36,11 @@ def _chart(days: list[tuple[Any, int]]) -> SafeString:
     width, height, gap = 600, 120, 2
     bar = width / len(days)
     peak = max((n for _, n in days), default=0) or 1
-    bars = format_html_join("", '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#1f6feb">'
+    # format_html escapes its arguments into strings, so the numbers are formatted first.
+    bars = format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}" fill="#1f6feb">'
                             "<title>{}: {}</title></rect>",
-                            ((i * bar, height - n * height / peak, bar - gap, n * height / peak, d.isoformat(), n)
-                             for i, (d, n) in enumerate(days)))
+                            ((f"{i * bar:.1f}", f"{height - n * height / peak:.1f}", f"{bar - gap:.1f}",
+                              f"{n * height / peak:.1f}", d.isoformat(), n) for i, (d, n) in enumerate(days)))
     total = sum(n for _, n in days)
     return format_html(
         '<svg role="img" aria-label="Clicks per day" viewBox="0 0 {} {}" width="{}" height="{}" '
@@ -49,6 +53,7 @@ def _chart(days: list[tuple[Any, int]]) -> SafeString:
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
     form = LinkAdminForm
+    formfield_overrides = URL_FIELDS
     list_display = ["slug", "title", "campaign", "is_active", "total_clicks", "ios", "android", "desktop",
                     "qr", "direct", "last_click", "created_at"]
     list_filter = ["is_active", "qr_error_correction", ("created_at", admin.DateFieldListFilter)]
@@ -171,6 +176,7 @@ class LandingPageAdmin(admin.ModelAdmin):
     list_filter = ["is_published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+    formfield_overrides = URL_FIELDS
     readonly_fields = ["preview"]
     fields = ["title", "slug", "is_published", "hero_image_url", "body", "app_store_url", "play_store_url",
               "preview"]
