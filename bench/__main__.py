@@ -6,7 +6,7 @@ import sys
 
 from bench.support import BASE_DIR, PG_URL, port_open
 
-MODULES = ["bench.events"]
+MODULES = ["bench.events", "bench.links"]
 
 
 def main() -> int:

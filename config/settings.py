@@ -218,5 +218,10 @@ LINKS_QR_PNG_MAX_SIZE = env.int("LINKS_QR_PNG_MAX_SIZE", default=2048)
 # Behind a reverse proxy the client's address is the first X-Forwarded-For hop; only trust it when the proxy
 # sets it, or anyone can choose the address that gets hashed.
 LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
+# Plain clicks are appended to a local spool file and inserted in batches by a thread in each web process
+# (links/spool.py): on by default in production, off in development and tests, where each click is one INSERT.
+LINKS_CLICK_SPOOL = env.bool("LINKS_CLICK_SPOOL", default=not DEBUG)
+LINKS_CLICK_SPOOL_DIR = env.path("LINKS_CLICK_SPOOL_DIR", default=VAR_DIR / "click-spool")
+LINKS_CLICK_SPOOL_SECONDS = env.float("LINKS_CLICK_SPOOL_SECONDS", default=0.5)
 # Adds /__bench__/redirect, a constant redirect that `python -m bench.links` compares /l/<slug> with.
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)

@@ -15,6 +15,7 @@ Decisions (README, "Links"):
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ua_parser
 
@@ -43,6 +44,7 @@ class Visit:
     is_bot: bool
 
 
+@lru_cache(maxsize=4096)  # a flyer's visitors share a handful of User-Agents: most clicks cost a dict lookup
 def classify(user_agent: str) -> Visit:
     """Classify a User-Agent string; never raises, whatever the input."""
     ua = (user_agent or "")[:1000]

@@ -149,17 +149,31 @@ class Click(models.Model):
     customer = models.ForeignKey("accounts.Customer", null=True, blank=True, on_delete=models.SET_NULL,
                                  db_constraint=False, related_name="link_clicks")
     # messaging's Delivery does not exist yet: a plain id now, a foreign key once it does.
-    delivery_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    delivery_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-clicked_at"]
         indexes = [
             models.Index(fields=["link", "clicked_at"], name="click_link_time"),
-            models.Index(fields=["customer", "clicked_at"], name="click_customer_time"),
+            # Partial: most clicks (flyers, QR codes) are anonymous, and each index entry is work on every click.
+            models.Index(fields=["customer", "clicked_at"], name="click_customer_time",
+                         condition=Q(customer__isnull=False)),
+            models.Index(fields=["delivery_id"], name="click_delivery", condition=Q(delivery_id__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.link_id} @ {self.clicked_at:%Y-%m-%d %H:%M}"
+
+
+class ClickBatch(models.Model):
+    """A spool file whose clicks were stored (links/spool.py), so that a file stored just before a crash is not
+    stored again. One row per batch, not a unique key per click, keeps the click table's writes cheap."""
+
+    name = models.CharField(max_length=100, unique=True)
+    stored_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class IpSalt(models.Model):

@@ -7,10 +7,12 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Customer
 from accounts.services import event_ingest_one
@@ -20,6 +22,7 @@ from links.devices import Visit
 from links.models import RANDOM_SLUG_LENGTH, SLUG_ALPHABET, Click, LandingPage, Link
 from links.rendering import markdown_to_safe_html
 from links.selectors import link_cache_key
+from links.spool import spool
 
 # The fields a marketer (admin form) or a client (API) may set.
 LINK_FIELDS = (
@@ -135,26 +138,34 @@ def links_delete(*, link_ids: list[int]) -> int:
 
 
 def click_record(*, link_id: int, max_clicks: int | None, visit: Visit, referrer: str, ip_hash: str,
-                 from_qr: bool, customer_id: int | None = None, delivery_id: int | None = None) -> Click | None:
-    """Record one human click: a single INSERT (plus a conditional UPDATE of the counter for capped links).
+                 from_qr: bool, customer_id: int | None = None, delivery_id: int | None = None) -> bool:
+    """Record one human click, the only write on the redirect's path; False when nothing was recorded.
 
-    Returns None, recording nothing, when the link is over its maximum or no longer exists. A click with a
-    customer queues its link_clicked event after commit, off the redirect's path.
+    A plain click goes to the click spool when LINKS_CLICK_SPOOL is on (one append to a local file, stored in a
+    batch within a second). A click on a capped link is a conditional UPDATE of the counter plus an INSERT; an
+    attributed one is an INSERT that queues its link_clicked event after commit. Nothing is recorded (False)
+    when the link is over its maximum or no longer exists.
     """
+    referrer = referrer[:500]
+    if settings.LINKS_CLICK_SPOOL and max_clicks is None and customer_id is None:
+        spool.append({"link_id": link_id, "at": timezone.now().isoformat(),
+                      "platform": visit.platform, "device": visit.device, "os": visit.os, "browser": visit.browser,
+                      "referrer": referrer, "ip_hash": ip_hash, "from_qr": from_qr})
+        return True
     click = Click(link_id=link_id, platform=visit.platform, device=visit.device, os=visit.os,
-                  browser=visit.browser, referrer=referrer[:500], ip_hash=ip_hash, from_qr=from_qr,
+                  browser=visit.browser, referrer=referrer, ip_hash=ip_hash, from_qr=from_qr,
                   customer_id=customer_id, delivery_id=delivery_id)
     try:
         with transaction.atomic():
             if max_clicks is not None and not Link.objects.filter(
                     pk=link_id, capped_clicks__lt=max_clicks).update(capped_clicks=F("capped_clicks") + 1):
-                return None
+                return False
             click.save(force_insert=True)
             if customer_id is not None:
                 enqueue_on_commit("links.tasks.click_event_emit", click.pk)
     except IntegrityError:  # the link was deleted while its target was still cached
-        return None
-    return click
+        return False
+    return True
 
 
 def click_event_emit(*, click_id: int) -> int | None:

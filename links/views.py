@@ -51,14 +51,14 @@ def link_open(request: HttpRequest, slug: str) -> HttpResponse:
                      {"target": target, "short_url": f"{settings.SITE_URL}/l/{target.slug}"}, 200)
     if request.method == "GET":
         reference = link_reference_read(request.GET.get(REFERENCE_PARAM, ""))
-        click = click_record(
+        recorded = click_record(
             link_id=target.id, max_clicks=target.max_clicks, visit=visit,
             referrer=request.META.get("HTTP_REFERER", ""), ip_hash=ip_hash(client_ip(request)),
             from_qr=request.GET.get(QR_PARAM) == QR_VALUE,
             customer_id=reference.customer_id if reference else None,
             delivery_id=reference.delivery_id if reference else None,
         )
-        if click is None:
+        if not recorded:
             return _page(request, "links/unavailable.html", {"reason": "used_up", "target": target}, 410)
     if visit.platform == Platform.MAC_OR_IPAD and target.ios_url and target.ios_url != target.fallback_url:
         return _page(request, "links/choose_device.html",

@@ -78,9 +78,9 @@ def test_without_key_is_401(db) -> None:  # type: ignore[no-untyped-def]
 
 
 def _click(link: Link, platform: str, *, qr: bool, days_ago: int = 0) -> None:
-    click = click_record(link_id=link.pk, max_clicks=None, visit=Visit(platform, "", "", "", False), referrer="",
-                         ip_hash="", from_qr=qr)
-    Click.objects.filter(pk=click.pk).update(clicked_at=timezone.now() - timedelta(days=days_ago))
+    click_record(link_id=link.pk, max_clicks=None, visit=Visit(platform, "", "", "", False), referrer="",
+                 ip_hash="", from_qr=qr)
+    Click.objects.filter(pk=Click.objects.latest("id").pk).update(clicked_at=timezone.now() - timedelta(days=days_ago))
 
 
 def test_stats_by_day_device_and_source(api: APIClient, make_link) -> None:  # type: ignore[no-untyped-def]

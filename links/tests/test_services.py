@@ -62,7 +62,7 @@ def test_setting_a_cap_later_counts_the_clicks_so_far(make_link) -> None:  # typ
     assert link.capped_clicks == 3
     results = [click_record(link_id=link.pk, max_clicks=4, visit=classify(""), referrer="", ip_hash="",
                             from_qr=False) for _ in range(2)]
-    assert results[0] is not None and results[1] is None
+    assert results == [True, False]
 
 
 @pytest.mark.django_db(transaction=True)  # the foreign key is checked at commit
@@ -71,14 +71,15 @@ def test_click_record_for_a_deleted_link_records_nothing(make_link) -> None:  # 
     link_id = link.pk
     link.delete()
     assert click_record(link_id=link_id, max_clicks=None, visit=classify(""), referrer="", ip_hash="",
-                        from_qr=False) is None
+                        from_qr=False) is False
 
 
 def test_click_from_a_known_customer_stores_one_link_clicked_event(make_link, make_customer) -> None:  # type: ignore[no-untyped-def]
     customer = make_customer()
     link = make_link(slug="sale", campaign="spring-2026")
-    click = click_record(link_id=link.pk, max_clicks=None, visit=classify(ua.IOS["iPhone Safari"]), referrer="",
-                         ip_hash="", from_qr=True, customer_id=customer.pk, delivery_id=9)
+    assert click_record(link_id=link.pk, max_clicks=None, visit=classify(ua.IOS["iPhone Safari"]), referrer="",
+                        ip_hash="", from_qr=True, customer_id=customer.pk, delivery_id=9)
+    click = Click.objects.get()
     event_id = tasks.click_event_emit(click.pk)
     assert tasks.click_event_emit(click.pk) == event_id  # runs twice, stores once
     event = Event.objects.get()
@@ -90,8 +91,9 @@ def test_click_from_a_known_customer_stores_one_link_clicked_event(make_link, ma
 
 def test_no_event_for_an_unknown_customer(make_link) -> None:  # type: ignore[no-untyped-def]
     link = make_link()
-    click = click_record(link_id=link.pk, max_clicks=None, visit=classify(""), referrer="", ip_hash="",
-                         from_qr=False, customer_id=999_999)
+    click_record(link_id=link.pk, max_clicks=None, visit=classify(""), referrer="", ip_hash="",
+                 from_qr=False, customer_id=999_999)
+    click = Click.objects.get()
     assert click_event_emit(click_id=click.pk) is None
     assert not Event.objects.exists()
 
