@@ -14,7 +14,8 @@ import time
 from bench.support import BASE_DIR, report, setup_django
 
 CONNECTIONS = 32
-REQUESTS = int(os.environ.get("BENCH_LINKS_REQUESTS", "6000"))  # per measured phase
+REQUESTS = int(os.environ.get("BENCH_LINKS_REQUESTS", "8000"))  # per measured phase
+ROUNDS = 4  # alternating rounds of each, so a busy moment of the machine weighs on both alike
 WARMUP = 400
 PHASE_SECONDS = 120  # a bound on each phase, whatever the machine
 USER_AGENTS = [
@@ -92,12 +93,11 @@ def main() -> int:
         host = url.removeprefix("http://")
         load(host, base_paths, WARMUP)
         _, _, warm_errors = load(host, link_paths, WARMUP)
-        # Alternating halves, so a slow moment of the machine weighs on both alike.
         b_seconds, b_lat, b_errors, l_seconds, l_lat, l_errors = 0.0, [], 0, 0.0, [], 0
-        for _ in range(2):
-            seconds, latencies, errors = load(host, base_paths, REQUESTS // 2)
+        for _ in range(ROUNDS):
+            seconds, latencies, errors = load(host, base_paths, REQUESTS // ROUNDS)
             b_seconds, b_lat, b_errors = b_seconds + seconds, b_lat + latencies, b_errors + errors
-            seconds, latencies, errors = load(host, link_paths, REQUESTS // 2)
+            seconds, latencies, errors = load(host, link_paths, REQUESTS // ROUNDS)
             l_seconds, l_lat, l_errors = l_seconds + seconds, l_lat + latencies, l_errors + errors
     # The workers store their spool as they stop; this catches anything left, as `links_spool_drain` would.
     drained_after_stop = spool_drain_directory()

@@ -222,6 +222,6 @@ LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=Fa
 # (links/spool.py): on by default in production, off in development and tests, where each click is one INSERT.
 LINKS_CLICK_SPOOL = env.bool("LINKS_CLICK_SPOOL", default=not DEBUG)
 LINKS_CLICK_SPOOL_DIR = env.path("LINKS_CLICK_SPOOL_DIR", default=VAR_DIR / "click-spool")
-LINKS_CLICK_SPOOL_SECONDS = env.float("LINKS_CLICK_SPOOL_SECONDS", default=0.5)
+LINKS_CLICK_SPOOL_SECONDS = env.float("LINKS_CLICK_SPOOL_SECONDS", default=1.0)
 # Adds /__bench__/redirect, a constant redirect that `python -m bench.links` compares /l/<slug> with.
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -131,6 +131,10 @@ def _rename(source: Path, target: Path) -> bool:
         return False
 
 
+_ROWS_PER_INSERT = 500  # 4,500 parameters: within SQLite's limit and PostgreSQL's
+_COLUMNS = ("link_id", "clicked_at", "platform", "device", "os", "browser", "referrer", "ip_hash", "from_qr")
+
+
 def _store(name: str, rows: list[dict[str, Any]]) -> int:
     from links.models import Click, ClickBatch, Link
 
@@ -140,12 +144,21 @@ def _store(name: str, rows: list[dict[str, Any]]) -> int:
         ClickBatch.objects.create(name=name)
         # Links deleted since their clicks were spooled would fail the whole batch on the foreign key.
         existing = set(Link.objects.filter(pk__in={r["link_id"] for r in rows}).values_list("pk", flat=True))
-        clicks = [Click(link_id=r["link_id"], clicked_at=parse_datetime(r["at"]), platform=r["platform"],
-                        device=r["device"], os=r["os"], browser=r["browser"], referrer=r["referrer"],
-                        ip_hash=r["ip_hash"], from_qr=r["from_qr"])
+        # Plain multi-row INSERTs instead of bulk_create: building a model instance and compiling SQL per row cost a
+        # quarter of the redirect throughput on PostgreSQL. Same columns, adapted as the ORM would.
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [(r["link_id"], adapt(parse_datetime(r["at"])), r["platform"], r["device"], r["os"],
+                   r["browser"], r["referrer"], r["ip_hash"], r["from_qr"])
                   for r in rows if r["link_id"] in existing]
-        Click.objects.bulk_create(clicks, batch_size=1000)
-    return len(clicks)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(Click._meta.get_field(c).column) for c in _COLUMNS)
+        row = f"({', '.join(['%s'] * len(_COLUMNS))})"
+        with connection.cursor() as cursor:
+            for start in range(0, len(params), _ROWS_PER_INSERT):  # one multi-row INSERT per chunk
+                chunk = params[start:start + _ROWS_PER_INSERT]
+                cursor.execute(f"INSERT INTO {quote(Click._meta.db_table)} ({columns}) "  # noqa: S608 - model names
+                               f"VALUES {', '.join([row] * len(chunk))}", [v for p in chunk for v in p])
+    return len(params)
 
 
 def spool_drain_directory() -> int:
