@@ -7,6 +7,7 @@ class LinksConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import timeline
+        from links import checks  # noqa: F401 - registers the system checks
         from links.timeline import clicks_source
 
         timeline.register_source(clicks_source)

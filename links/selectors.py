@@ -53,6 +53,7 @@ class LinkTarget:
 
 
 def link_cache_key(slug: str) -> str:
+    # The version changes with LinkTarget's fields: a deploy must not unpickle an older shape from Redis.
     return f"links:target:v1:{slug}"
 
 

@@ -112,14 +112,23 @@ class ClickSpool:
         return spool_drain_directory()
 
 
+def _pid(path: Path) -> int | None:
+    try:
+        return int(path.stem.split("-")[1])
+    except (IndexError, ValueError):  # not one of ours
+        return None
+
+
 def _adopt_orphans(directory: Path) -> None:
+    """Make the files of dead processes ready again, and this process's claimed files that a failed store left
+    (no other drain of this process runs meanwhile: spool_drain_directory holds _drain_lock)."""
     for path in directory.glob(f"{ACTIVE}-*.jsonl"):
-        pid = int(path.stem.split("-")[1])
-        if pid != os.getpid() and not _alive(pid):
+        pid = _pid(path)
+        if pid is not None and pid != os.getpid() and not _alive(pid):
             _rename(path, directory / f"{READY}-{pid}-orphan-{time.time_ns()}.jsonl")
     for path in directory.glob(f"{CLAIMED}-*.jsonl"):
-        pid = int(path.stem.split("-")[1])
-        if pid != os.getpid() and not _alive(pid):
+        pid = _pid(path)
+        if pid is not None and (pid == os.getpid() or not _alive(pid)):
             _rename(path, directory / f"{READY}-{path.stem.split('-', 2)[2]}.jsonl")
 
 
@@ -147,9 +156,8 @@ def _store(name: str, rows: list[dict[str, Any]]) -> int:
         # Plain multi-row INSERTs instead of bulk_create: building a model instance and compiling SQL per row cost a
         # quarter of the redirect throughput on PostgreSQL. Same columns, adapted as the ORM would.
         adapt = connection.ops.adapt_datetimefield_value
-        params = [(r["link_id"], adapt(parse_datetime(r["at"])), r["platform"], r["device"], r["os"],
-                   r["browser"], r["referrer"], r["ip_hash"], r["from_qr"])
-                  for r in rows if r["link_id"] in existing]
+        params = [(r["link_id"], adapt(r["at"]), r["platform"], r["device"], r["os"], r["browser"], r["referrer"],
+                   r["ip_hash"], r["from_qr"]) for r in rows if r["link_id"] in existing]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(Click._meta.get_field(c).column) for c in _COLUMNS)
         row = f"({', '.join(['%s'] * len(_COLUMNS))})"
@@ -161,8 +169,19 @@ def _store(name: str, rows: list[dict[str, Any]]) -> int:
     return len(params)
 
 
+_drain_lock = threading.Lock()
+
+
 def spool_drain_directory() -> int:
-    """Claim and store every ready file in the spool directory (and the files of dead processes)."""
+    """Claim and store every ready file in the spool directory (and the files of dead processes).
+
+    Raises the database's error when a store fails; the file is then tried again by the next drain.
+    """
+    with _drain_lock:
+        return _drain()
+
+
+def _drain() -> int:
     from links.models import ClickBatch
 
     directory = _directory()
@@ -176,8 +195,12 @@ def spool_drain_directory() -> int:
         rows = []
         for raw in claimed.read_bytes().splitlines():
             try:
-                rows.append(json.loads(raw))
-            except ValueError:  # only a line cut off by a crash mid-write can be malformed
+                row = json.loads(raw)
+                row["at"] = parse_datetime(row["at"])
+                if not isinstance(row["link_id"], int) or row["at"] is None:
+                    raise ValueError(raw)
+                rows.append(row)
+            except (ValueError, KeyError, TypeError):  # a line cut off by a crash mid-write; never retried
                 logger.warning("click spool: skipped a malformed line in %s", claimed.name)
         stored += _store(name, rows)
         claimed.unlink()

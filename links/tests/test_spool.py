@@ -87,3 +87,41 @@ def test_clicks_of_deleted_links_are_dropped_not_blocking_the_batch(make_link, s
     deleted.delete()
     assert spooled.drain() == 1
     assert Click.objects.get().link_id == kept.pk
+
+
+def test_a_failed_store_is_retried_by_the_next_drain(make_link, spooled: ClickSpool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from links import spool as spool_module
+
+    link = make_link()
+    services.click_record(link_id=link.pk, max_clicks=None, visit=Visit("ios", "", "", "", False), referrer="",
+                          ip_hash="", from_qr=False)
+    real_store = spool_module._store
+
+    def database_down(name: str, rows: list) -> int:
+        raise spool_module.transaction.DatabaseError("connection refused")
+
+    monkeypatch.setattr(spool_module, "_store", database_down)
+    with pytest.raises(spool_module.transaction.DatabaseError):
+        spooled.drain()
+    monkeypatch.setattr(spool_module, "_store", real_store)
+    assert spooled.drain() == 1
+    assert Click.objects.filter(link=link).count() == 1
+
+
+def test_stray_files_and_lines_do_not_block_the_spool(make_link, spooled: ClickSpool, settings) -> None:  # type: ignore[no-untyped-def]
+    link = make_link()
+    directory = Path(settings.LINKS_CLICK_SPOOL_DIR)
+    (directory / "active-notapid.jsonl").write_text("x")
+    (directory / "ready-1-2-3.jsonl").write_text("\n".join([
+        json.dumps(_row(link.pk)), json.dumps({"link_id": "x", "at": "y"}), json.dumps({"oops": 1}), "[]"]))
+    assert spool_drain_directory() == 1
+
+
+def test_system_check_reports_an_unwritable_spool_directory(settings) -> None:  # type: ignore[no-untyped-def]
+    from links.checks import links_settings_check
+
+    settings.LINKS_CLICK_SPOOL = True
+    settings.LINKS_CLICK_SPOOL_DIR = "/proc/no-such-dir/spool"
+    assert [p.id for p in links_settings_check()] == ["links.E001"]
+    settings.LINKS_CLICK_SPOOL = False
+    assert links_settings_check() == []
