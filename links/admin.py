@@ -54,8 +54,8 @@ def _chart(days: list[tuple[Any, int]]) -> SafeString:
 class LinkAdmin(admin.ModelAdmin):
     form = LinkAdminForm
     formfield_overrides = URL_FIELDS
-    list_display = ["slug", "title", "campaign", "is_active", "total_clicks", "ios", "android", "desktop",
-                    "qr", "direct", "last_click", "created_at"]
+    list_display = ["slug", "title", "campaign", "is_active", "total_clicks", "by_device", "qr_or_direct",
+                    "last_click", "created_at"]
     list_filter = ["is_active", "qr_error_correction", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["slug", "title", "campaign"]
     autocomplete_fields = ["landing_page"]
@@ -90,25 +90,14 @@ class LinkAdmin(admin.ModelAdmin):
     def total_clicks(self, obj: Link) -> int:
         return obj.clicks_total
 
-    @admin.display(description="iOS", ordering="clicks_ios")
-    def ios(self, obj: Link) -> int:
-        return obj.clicks_ios
+    @admin.display(description="By device")
+    def by_device(self, obj: Link) -> str:
+        return (f"iOS {obj.clicks_ios} · Android {obj.clicks_android} · Desktop {obj.clicks_desktop}"
+                f" · Other {obj.clicks_other}")
 
-    @admin.display(description="Android", ordering="clicks_android")
-    def android(self, obj: Link) -> int:
-        return obj.clicks_android
-
-    @admin.display(description="Desktop", ordering="clicks_desktop")
-    def desktop(self, obj: Link) -> int:
-        return obj.clicks_desktop
-
-    @admin.display(description="QR", ordering="clicks_qr")
-    def qr(self, obj: Link) -> int:
-        return obj.clicks_qr
-
-    @admin.display(description="Direct", ordering="clicks_direct")
-    def direct(self, obj: Link) -> int:
-        return obj.clicks_direct
+    @admin.display(description="QR / direct", ordering="clicks_qr")
+    def qr_or_direct(self, obj: Link) -> str:
+        return f"{obj.clicks_qr} / {obj.clicks_direct}"
 
     @admin.display(description="Last click", ordering="last_click_at")
     def last_click(self, obj: Link) -> Any:
