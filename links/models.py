@@ -54,7 +54,8 @@ class QrErrorCorrection(models.TextChoices):
 
 class Link(models.Model):
     slug = models.CharField(max_length=64, unique=True, blank=True, validators=[validate_slug],
-                            help_text="Leave empty for a random one. Case does not matter: stored in lower case.")
+                            help_text="Leave empty for a random one. Case does not matter: stored in lower "
+                            "case. Changing it later breaks printed QR codes and links already sent.")
     title = models.CharField(max_length=200)
     description = models.CharField(max_length=300, blank=True, help_text="Shown in link previews (Open Graph).")
     image_url = models.URLField(max_length=2000, blank=True, validators=[validate_http_url],

@@ -105,6 +105,7 @@ def link_update(*, link_id: int, data: Mapping[str, Any]) -> Link:
             link = Link.objects.select_for_update().get(pk=link_id)
             old_slug, old_max = link.slug, link.max_clicks
             _apply(link, data)
+            link.slug = link.slug or old_slug  # an emptied slug field keeps the link's address
             link.full_clean(exclude=["qr_png"])
             if link.max_clicks is not None and old_max is None:
                 # The cap counter is only kept while a cap is set: start it from the clicks so far.

@@ -53,6 +53,11 @@ def test_qr_is_drawn_on_create_and_redrawn_when_slug_or_level_change(make_link, 
     assert link.qr_error_correction == "H" and link.qr_payload.endswith("/l/second?s=qr")
 
 
+def test_emptying_the_slug_keeps_the_address(make_link) -> None:  # type: ignore[no-untyped-def]
+    link = make_link(slug="stays")
+    assert link_update(link_id=link.pk, data={"slug": "  "}).slug == "stays"
+
+
 def test_setting_a_cap_later_counts_the_clicks_so_far(make_link) -> None:  # type: ignore[no-untyped-def]
     link = make_link()
     for _ in range(3):
