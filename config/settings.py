@@ -254,3 +254,20 @@ MARKETING_MAX_PER_DAY = env.int("MARKETING_MAX_PER_DAY", default=3)
 CONSENT_IP_RETENTION_DAYS = env.int("CONSENT_IP_RETENTION_DAYS", default=3 * 365)
 # One name in the OpenAPI schema for the channel choices used by several fields.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ChannelEnum"] = "preferences.models.Channel"
+
+# --- links ---
+# The redirect reads a cached snapshot of each link. Edits clear it at once in a shared cache (REDIS_URL); with
+# the default per-process local-memory cache, other processes see an edit within this many seconds.
+LINKS_CACHE_SECONDS = env.int("LINKS_CACHE_SECONDS", default=60)
+# Largest PNG a client may ask for with /l/<slug>/qr.png?size=N (pixels per side).
+LINKS_QR_PNG_MAX_SIZE = env.int("LINKS_QR_PNG_MAX_SIZE", default=2048)
+# Behind a reverse proxy the client's address is the first X-Forwarded-For hop; only trust it when the proxy
+# sets it, or anyone can choose the address that gets hashed.
+LINKS_TRUST_X_FORWARDED_FOR = env.bool("LINKS_TRUST_X_FORWARDED_FOR", default=False)
+# Plain clicks are appended to a local spool file and inserted in batches by a thread in each web process
+# (links/spool.py): on by default in production, off in development and tests, where each click is one INSERT.
+LINKS_CLICK_SPOOL = env.bool("LINKS_CLICK_SPOOL", default=not DEBUG)
+LINKS_CLICK_SPOOL_DIR = env.path("LINKS_CLICK_SPOOL_DIR", default=VAR_DIR / "click-spool")
+LINKS_CLICK_SPOOL_SECONDS = env.float("LINKS_CLICK_SPOOL_SECONDS", default=1.0)
+# Adds /__bench__/redirect, a constant redirect that `python -m bench.links` compares /l/<slug> with.
+BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
