@@ -238,6 +238,14 @@ SMS_HTTP_FIELDS = env.json("SMS_HTTP_FIELDS", default={"To": "{to}", "From": "{f
 SMS_HTTP_ID_FIELD = env.str("SMS_HTTP_ID_FIELD", default="sid")  # dotted path of the message id in the answer
 SMS_HTTP_RETRY_STATUSES = env.list("SMS_HTTP_RETRY_STATUSES", cast=int, default=[408, 425, 429, 500, 502, 503, 504])
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# The send pipeline (README "Messaging"): deliveries are planned in chunks and sent in batches, one task each.
+MESSAGING_PLAN_CHUNK = env.int("MESSAGING_PLAN_CHUNK", default=2000)  # plans inserted per transaction
+MESSAGING_SEND_BATCH = env.int("MESSAGING_SEND_BATCH", default=500)  # deliveries per send task
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=5)  # sends tried before a delivery fails
+MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=30)  # doubles per attempt ...
+MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)  # ... up to this
+# Queued or sending rows older than this are re-queued by the sweep; must exceed Q_TIMEOUT (system check).
+MESSAGING_STUCK_AFTER_SECONDS = env.int("MESSAGING_STUCK_AFTER_SECONDS", default=300)
 
 # --- preferences ---
 # Signed links to the preference center and inbox stay valid this long (unsubscribe links never expire).

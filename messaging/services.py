@@ -1,12 +1,43 @@
-"""Writes for messaging. Every function owns its transaction (STYLE rule 2)."""
+"""Writes for messaging. Every function owns its transaction (STYLE rule 2).
+
+Deliveries change status only through `deliveries_transition`, which applies the one transition table
+(models.TRANSITIONS) with a conditional UPDATE and writes the history rows in the same transaction.
+Sending itself lives in messaging/pipeline.py; it records every outcome through the functions here.
+"""
 
 import hashlib
+import itertools
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from messaging.models import PushSubscription
+from config.queue import enqueue_on_commit
+from messaging.models import (
+    TRANSITIONS,
+    Delivery,
+    DeliveryEvent,
+    DeliverySource,
+    DeliveryStatus,
+    InboxMessage,
+    PushSubscription,
+)
 
+SEND_TASK = "messaging.tasks.deliveries_send"
+
+
+class InvalidTransition(Exception):
+    """A status change the transition table does not allow (e.g. cancelling a sent delivery)."""
+
+
+# --- Push subscriptions ---------------------------------------------------------------------------------
 
 def endpoint_hash(endpoint: str) -> str:
     return hashlib.sha256(endpoint.encode()).hexdigest()
@@ -45,3 +76,229 @@ def push_subscription_deactivate(*, subscription_id: int, reason: str) -> bool:
             active=False, deactivated_at=timezone.now(), deactivation_reason=reason[:255], updated_at=timezone.now()
         )
     )
+
+
+# --- Delivery status: the one function that applies the transition table -------------------------------
+
+def _check(source: str, target: str) -> None:
+    if target not in TRANSITIONS[source]:
+        raise InvalidTransition(f"A {source} delivery cannot become {target}.")
+
+
+def deliveries_transition(*, delivery_ids: Iterable[int], source: str, target: str, detail: str = "",
+                          claim_token: str | None = None, **fields: Any) -> list[int]:
+    """Move the deliveries that are still in `source` to `target`, setting `fields`; returns the ids moved.
+
+    The UPDATE is conditional on the current status (and on `claim_token` when given, so only the claim's
+    holder can record its outcome): rows someone else moved meanwhile are left alone and not returned.
+    One DeliveryEvent per moved row is written in the same transaction. Raises InvalidTransition when the
+    table does not allow source -> target.
+    """
+    _check(source, target)
+    ids = list(delivery_ids)
+    if not ids:
+        return []
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        qs = Delivery.objects.filter(pk__in=ids, status=source)
+        if claim_token is not None:
+            qs = qs.filter(claim_token=claim_token)
+        # The new token marks exactly the rows this UPDATE won; reading them back needs no RETURNING.
+        moved = qs.update(status=target, claim_token=token, claimed_at=now, **fields)
+        if not moved:
+            return []
+        won = list(Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
+        DeliveryEvent.objects.bulk_create([DeliveryEvent(delivery_id=pk, status=target, at=now, detail=detail)
+                                           for pk in won])
+    return won
+
+
+def _claim(queryset: QuerySet[Delivery], *, source: str, target: str, limit: int, detail: str,
+           **fields: Any) -> list[int]:
+    """Claim up to `limit` rows of `queryset` (all in `source`) for `target`; returns the ids won.
+
+    PostgreSQL: SELECT .. FOR UPDATE SKIP LOCKED, so concurrent dispatchers pick disjoint rows without
+    waiting. SQLite has one writer at a time (transactions start IMMEDIATE), so the select and the
+    conditional UPDATE inside one transaction cannot interleave with another claim.
+    """
+    with transaction.atomic():
+        qs = queryset.filter(status=source).order_by("scheduled_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        ids = list(qs.values_list("pk", flat=True)[:limit])
+        return deliveries_transition(delivery_ids=ids, source=source, target=target, detail=detail, **fields)
+
+
+def deliveries_claim_due(*, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to `limit` scheduled deliveries that are due (scheduled_at <= now) for sending: -> queued.
+
+    Enqueues one send task for the claimed batch after commit; returns the ids.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = _claim(Delivery.objects.filter(scheduled_at__lte=now), source=DeliveryStatus.SCHEDULED,
+                     target=DeliveryStatus.QUEUED, limit=limit, detail="due", queued_at=now)
+        if ids:
+            enqueue_on_commit(SEND_TASK, ids)
+    return ids
+
+
+def deliveries_requeue_stuck(*, older_than: timedelta, limit: int) -> list[int]:
+    """Heal rows whose task was lost: queued or sending for longer than `older_than` -> queued again,
+    with a fresh send task per batch. `older_than` must exceed the task timeout (see checks.py), so a
+    task that is still running is never swept from under itself."""
+    cutoff = timezone.now() - older_than
+    requeued: list[int] = []
+    for status in (DeliveryStatus.SENDING, DeliveryStatus.QUEUED):
+        while True:
+            with transaction.atomic():
+                ids = _claim(Delivery.objects.filter(claimed_at__lt=cutoff), source=status,
+                             target=DeliveryStatus.QUEUED, limit=limit,
+                             detail=f"re-queued by the sweep: {status} since before {cutoff:%H:%M:%S}",
+                             queued_at=timezone.now())
+                if ids:
+                    enqueue_on_commit(SEND_TASK, ids)
+            requeued += ids
+            if len(ids) < limit:
+                break
+    return requeued
+
+
+# --- Planning -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    """One logical message to plan. `dedupe_key` names it: planning it again creates nothing.
+
+    `channel_order` empty: the customer's own order (see pipeline.candidate_channels). `scheduled_at` None:
+    now. `content` is inline content with template field names, used when `template_id` is None.
+    """
+
+    customer_id: int
+    topic_id: int
+    dedupe_key: str
+    template_id: int | None = None
+    channel_order: list[str] = field(default_factory=list)
+    scheduled_at: datetime | None = None
+    source: str = DeliverySource.CAMPAIGN
+    campaign_id: int | None = None
+    step_id: int | None = None
+    variant_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def deliveries_plan(*, plans: Iterable[DeliveryPlan]) -> int:
+    """Create a delivery per plan whose dedupe key is new; returns how many were new.
+
+    Consumes `plans` in chunks (settings.MESSAGING_PLAN_CHUNK, one transaction each), so an audience of any
+    size is never held in memory. Duplicates are dropped by the database (INSERT .. ON CONFLICT DO NOTHING
+    on dedupe_key), so planning twice, or concurrently, is safe. Deliveries due now are claimed at once and
+    handed to send tasks after commit, one task per batch of ids (settings.MESSAGING_SEND_BATCH); later
+    ones wait for the dispatcher (tasks.deliveries_dispatch).
+    """
+    created = 0
+    batch = settings.MESSAGING_SEND_BATCH
+    for chunk in _chunks(plans, settings.MESSAGING_PLAN_CHUNK):
+        now = timezone.now()
+        keys = [p.dedupe_key for p in chunk]
+        with transaction.atomic():
+            before = Delivery.objects.filter(dedupe_key__in=keys).count()
+            Delivery.objects.bulk_create(
+                [Delivery(customer_id=p.customer_id, topic_id=p.topic_id, template_id=p.template_id,
+                          channel_order=list(p.channel_order), scheduled_at=p.scheduled_at or now, source=p.source,
+                          campaign_id=p.campaign_id, step_id=p.step_id, variant_id=p.variant_id, data=p.data,
+                          content=p.content, dedupe_key=p.dedupe_key[:255], created_at=now)
+                 for p in chunk],
+                ignore_conflicts=True)
+            created += Delivery.objects.filter(dedupe_key__in=keys).count() - before
+            due = Delivery.objects.filter(dedupe_key__in=keys, scheduled_at__lte=now)
+            for _ in range(0, len(chunk), batch):
+                ids = _claim(due, source=DeliveryStatus.SCHEDULED, target=DeliveryStatus.QUEUED, limit=batch,
+                             detail="planned, due now", queued_at=now)
+                if not ids:
+                    break
+                enqueue_on_commit(SEND_TASK, ids)
+    return created
+
+
+def deliveries_cancel(*, customer_id: int, campaign_id: int, detail: str = "cancelled") -> int:
+    """Withdraw the customer's deliveries of a campaign that are still scheduled; returns how many.
+
+    Queued or later ones are not touched: their send task has them (or has sent them).
+    """
+    ids = Delivery.objects.filter(customer_id=customer_id, campaign_id=campaign_id,
+                                  status=DeliveryStatus.SCHEDULED).values_list("pk", flat=True)
+    return len(deliveries_transition(delivery_ids=list(ids), source=DeliveryStatus.SCHEDULED,
+                                     target=DeliveryStatus.CANCELLED, detail=detail))
+
+
+def deliveries_retry(*, delivery_ids: Iterable[int]) -> int:
+    """Send failed deliveries again (an admin action): failed -> queued, attempts reset; returns how many."""
+    with transaction.atomic():
+        ids = deliveries_transition(delivery_ids=delivery_ids, source=DeliveryStatus.FAILED,
+                                    target=DeliveryStatus.QUEUED, detail="retried by a marketer",
+                                    attempts=0, queued_at=timezone.now(), next_attempt_at=None)
+        for chunk in _chunks(ids, settings.MESSAGING_SEND_BATCH):
+            enqueue_on_commit(SEND_TASK, chunk)
+    return len(ids)
+
+
+def deliveries_cancel_scheduled(*, delivery_ids: Iterable[int], detail: str = "cancelled in admin") -> int:
+    """Cancel these deliveries where they are still scheduled (an admin action); returns how many."""
+    return len(deliveries_transition(delivery_ids=delivery_ids, source=DeliveryStatus.SCHEDULED,
+                                     target=DeliveryStatus.CANCELLED, detail=detail))
+
+
+# --- Engagement: the first time wins --------------------------------------------------------------------
+
+def _mark(delivery_id: int, field_name: str, at: datetime | None) -> bool:
+    return bool(Delivery.objects.filter(Q(pk=delivery_id) & Q(**{f"{field_name}__isnull": True}))
+                .update(**{field_name: at or timezone.now()}))
+
+
+def delivery_mark_opened(*, delivery_id: int, at: datetime | None = None) -> bool:
+    """Record the first open (notification click, email pixel, inbox read). True only the first time."""
+    return _mark(delivery_id, "opened_at", at)
+
+
+def delivery_mark_clicked(*, delivery_id: int, at: datetime | None = None) -> bool:
+    """Record the first click on a tracked link. A click implies an open, so opened_at is set if empty."""
+    with transaction.atomic():
+        first = _mark(delivery_id, "clicked_at", at)
+        _mark(delivery_id, "opened_at", at)
+    return first
+
+
+def delivery_mark_converted(*, delivery_id: int, at: datetime | None = None) -> bool:
+    """Record the first conversion (the campaign's goal event within its window). True only the first time."""
+    return _mark(delivery_id, "converted_at", at)
+
+
+# --- Inbox ----------------------------------------------------------------------------------------------
+
+def inbox_message_mark_read(*, customer_id: int, message_id: int) -> bool:
+    """Mark one of the customer's messages read (and its delivery opened). False when not theirs or read."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = InboxMessage.objects.filter(pk=message_id, customer_id=customer_id).first()
+        if message is None or message.read_at is not None:
+            return False
+        InboxMessage.objects.filter(pk=message_id, read_at__isnull=True).update(read_at=now)
+        if message.delivery_id:
+            _mark(message.delivery_id, "opened_at", now)
+    return True
+
+
+def inbox_message_archive(*, customer_id: int, message_id: int) -> bool:
+    """Archive one of the customer's messages (it leaves the list). False when not theirs or archived."""
+    now = timezone.now()
+    return bool(InboxMessage.objects.filter(pk=message_id, customer_id=customer_id, archived_at__isnull=True)
+                .update(archived_at=now, read_at=Coalesce("read_at", Value(now))))

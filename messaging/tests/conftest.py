@@ -140,3 +140,20 @@ def sms_provider() -> Iterator[ProviderStub]:
     yield stub
     stub.server.shutdown()
     stub.server.server_close()
+
+
+# --- the send pipeline ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[Any, ...]]]:
+    """Tasks handed to django-q2 (func path, args), recorded instead of queued; run them by hand."""
+    calls: list[tuple[str, tuple[Any, ...]]] = []
+    monkeypatch.setattr("config.queue.async_task", lambda func, *args, **kwargs: calls.append((func, args)))
+    return calls
+
+
+@pytest.fixture
+def topics(db):  # type: ignore[no-untyped-def]
+    from preferences.demo import topics_ensure
+
+    return topics_ensure()
