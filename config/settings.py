@@ -196,7 +196,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Domain settings ------------------------------------------------------------------------------------
 # Dotted paths of tasks that receive the ids of newly stored events, after the transaction commits.
-EVENT_CONSUMERS = env.list("EVENT_CONSUMERS", default=[])
+EVENT_CONSUMERS = env.list("EVENT_CONSUMERS", default=["campaigns.tasks.events_evaluate"])
 # Admin account made by `make run` (seed_demo); the password is generated and kept in var/ when unset.
 ADMIN_USERNAME = env.str("ADMIN_USERNAME", default="admin")
 ADMIN_PASSWORD = env.str("ADMIN_PASSWORD", default="")
