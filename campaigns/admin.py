@@ -95,6 +95,9 @@ def _unsaved_segment(data: dict[str, Any]) -> tuple[Segment, list[SegmentRule]]:
         for int_field in ("within_days", "min_count"):
             if int_field in values:
                 values[int_field] = int(values[int_field])
+        for fk in ("campaign", "topic"):
+            if raw.get(fk):
+                values[f"{fk}_id"] = int(raw[fk])
         values["negate"] = bool(raw.get("negate"))
         rule = SegmentRule(segment=segment, **values)
         rule.group = groups.get(raw.get("group")) if raw.get("group") else None

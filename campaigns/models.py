@@ -45,6 +45,12 @@ class RuleKind(models.TextChoices):
     CREATED = "created", "created within N days"
     LAST_SEEN = "last_seen", "last seen within N days"
     EVENT = "event", "did event"
+    CLICKED_LINK = "clicked_link", "clicked link (slug in value)"
+    RECEIVED = "received", "received campaign"
+    OPENED = "opened", "opened campaign"
+    NOT_OPENED = "not_opened", "received campaign but did not open it"
+    REACHABLE = "reachable", "reachable on channel (channel in field)"
+    OPTED_IN = "opted_in", "opted in to topic on channel (channel in field)"
 
 
 class Operator(models.TextChoices):
@@ -87,6 +93,10 @@ class SegmentRule(models.Model):
         help_text='Property filters, e.g. [{"key": "cart_value", "op": "gt", "value": 100}].',
     )
     within_days = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means ever.")
+    campaign = models.ForeignKey("Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                 help_text="For received / opened / did not open.")
+    topic = models.ForeignKey("preferences.Topic", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+", help_text="For opted in.")
     min_count = models.PositiveIntegerField(default=1, help_text="At least this many times.")
 
     class Meta:

@@ -24,6 +24,7 @@ PROFILE_FIELDS = {
     "last_seen_at": ValueType.DATE,
 }
 NULLABLE_FIELDS = {"birthday", "last_seen_at"}
+CHANNELS = ("web_push", "email", "sms", "inbox")
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 COMPARISONS = {Operator.GT: "gt", Operator.GTE: "gte", Operator.LT: "lt", Operator.LTE: "lte"}
 
@@ -93,6 +94,33 @@ def _event_q(rule: SegmentRule, now: datetime) -> Q:
     return Q(pk__in=counted.values("customer_id"))
 
 
+def _campaign_q(rule: SegmentRule, now: datetime) -> Q:
+    from messaging.models import Delivery, DeliveryStatus
+
+    sent = Delivery.objects.filter(customer_id=OuterRef("pk"), campaign_id=rule.campaign_id,
+                                   status=DeliveryStatus.SENT)
+    if rule.within_days is not None:
+        sent = sent.filter(sent_at__gte=now - timedelta(days=rule.within_days))
+    if rule.kind == RuleKind.RECEIVED:
+        return Q(Exists(sent))
+    if rule.kind == RuleKind.OPENED:
+        return Q(Exists(sent.filter(opened_at__isnull=False)))
+    return Q(Exists(sent)) & ~Q(Exists(sent.filter(opened_at__isnull=False)))
+
+
+def _reachable_q(channel: str) -> Q:
+    from messaging.models import PushSubscription
+    from preferences.models import Channel
+
+    if channel == Channel.EMAIL:
+        return ~Q(email="")
+    if channel == Channel.SMS:
+        return ~Q(phone="")
+    if channel == Channel.WEB_PUSH:
+        return Q(Exists(PushSubscription.objects.filter(customer_id=OuterRef("pk"), active=True)))
+    return Q()  # the inbox reaches everyone
+
+
 def rule_q(rule: SegmentRule, *, now: datetime | None = None) -> Q:
     now = now or timezone.now()
     kind = rule.kind
@@ -105,6 +133,19 @@ def rule_q(rule: SegmentRule, *, now: datetime | None = None) -> Q:
         q = Q(**{f"{column}__gte": now - timedelta(days=rule.within_days or 0)})
     elif kind == RuleKind.EVENT:
         q = _event_q(rule, now)
+    elif kind == RuleKind.CLICKED_LINK:
+        # Clicks reach campaigns as link_clicked events (links never imports campaigns), so this is an event
+        # rule on that event's `link` property.
+        q = _event_q(SegmentRule(event_name="link_clicked", within_days=rule.within_days, min_count=rule.min_count,
+                                 event_filters=[{"key": "link", "op": "eq", "value": rule.value.lower()}]), now)
+    elif kind in (RuleKind.RECEIVED, RuleKind.OPENED, RuleKind.NOT_OPENED):
+        q = _campaign_q(rule, now)
+    elif kind == RuleKind.REACHABLE:
+        q = _reachable_q(rule.field)
+    elif kind == RuleKind.OPTED_IN:
+        from preferences.selectors import customers_opted_in
+
+        q = Q(pk__in=customers_opted_in(rule.topic, rule.field).values("pk"))
     else:
         raise ValidationError({"kind": f"Unknown rule kind {kind!r}."})
     return ~q if rule.negate else q
@@ -146,6 +187,14 @@ def rule_validate(rule: SegmentRule) -> None:
         errors["field"] = "Attribute keys are letters, digits and '_' (e.g. loyalty_tier)."
     if rule.kind in (RuleKind.CREATED, RuleKind.LAST_SEEN) and rule.within_days is None:
         errors["within_days"] = "Say within how many days."
+    if rule.kind == RuleKind.CLICKED_LINK and not rule.value:
+        errors["value"] = "Give the link's slug."
+    if rule.kind in (RuleKind.RECEIVED, RuleKind.OPENED, RuleKind.NOT_OPENED) and not rule.campaign_id:
+        errors["campaign"] = "Choose the campaign."
+    if rule.kind in (RuleKind.REACHABLE, RuleKind.OPTED_IN) and rule.field not in CHANNELS:
+        errors["field"] = "Give a channel: " + ", ".join(CHANNELS) + "."
+    if rule.kind == RuleKind.OPTED_IN and not rule.topic_id:
+        errors["topic"] = "Choose the topic."
     if rule.kind == RuleKind.EVENT:
         if not rule.event_name:
             errors["event_name"] = "Name the event, e.g. cart_abandoned."
@@ -175,5 +224,12 @@ def rule_describe(rule: SegmentRule) -> str:
         times = f" at least {rule.min_count} times" if rule.min_count > 1 else ""
         filters = "".join(f" [{f.get('key')} {f.get('op', 'eq')} {f.get('value')}]" for f in rule.event_filters or [])
         return f"{'did not do' if rule.negate else 'did'} {rule.event_name}{filters}{times} {span}"
+    if rule.kind == RuleKind.CLICKED_LINK:
+        return f"{'did not click' if rule.negate else 'clicked'} link {rule.value}"
+    if rule.kind in (RuleKind.RECEIVED, RuleKind.OPENED, RuleKind.NOT_OPENED):
+        return f"{'not: ' if rule.negate else ''}{RuleKind(rule.kind).label} #{rule.campaign_id}"
+    if rule.kind in (RuleKind.REACHABLE, RuleKind.OPTED_IN):
+        topic = f" {rule.topic_id}" if rule.kind == RuleKind.OPTED_IN else ""
+        return f"{'not ' if rule.negate else ''}{rule.kind}{topic} on {rule.field}"
     days = rule.within_days
     return f"{'not ' if rule.negate else ''}{RuleKind(rule.kind).label.replace('N', str(days))}"

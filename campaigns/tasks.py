@@ -141,10 +141,21 @@ def events_evaluate(event_ids: list[int]) -> None:
         if campaign.kind == CampaignKind.TRIGGERED and campaign.status == CampaignStatus.RUNNING \
                 and campaign.trigger_event in names:
             _trigger(campaign, [e for e in events if e.name == campaign.trigger_event])
+    _clicks([e for e in events if e.name == "link_clicked"])
     goals = Campaign.objects.exclude(goal_event="").filter(goal_event__in=names)
     for campaign in goals:
         _convert(campaign, [e for e in events if e.name == campaign.goal_event
                             and filters_match(e.properties, campaign.goal_filters)])
+
+
+def _clicks(events: list[Event]) -> None:
+    """A tracked link in a message names its delivery: the click is that delivery's click."""
+    from messaging.services import delivery_mark_clicked
+
+    for event in events:
+        delivery_id = (event.properties or {}).get("delivery_id")
+        if isinstance(delivery_id, int):
+            delivery_mark_clicked(delivery_id=delivery_id, at=event.occurred_at)
 
 
 def _exceptions(campaign: Campaign, events: list[Event]) -> None:

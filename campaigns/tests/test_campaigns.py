@@ -341,3 +341,12 @@ def test_a_campaign_without_steps_cannot_launch(campaign):
     c = Campaign.objects.create(name="empty", kind="triggered")
     with pytest.raises(NotReady, match="Add at least one step.*Name the trigger event"):
         campaign_launch(campaign_id=c.pk)
+
+
+def test_a_click_on_a_tracked_link_marks_its_delivery_clicked(make_customer, template):
+    ann = make_customer()
+    d = Delivery.objects.create(customer=ann, topic=template().topic, channel="email", status="sent",
+                                sent_at=T0, dedupe_key="clicked-1")
+    _event(ann, "link_clicked", T0 + timedelta(hours=1), link="spring", delivery_id=d.pk)
+    d.refresh_from_db()
+    assert d.clicked_at == T0 + timedelta(hours=1)

@@ -153,3 +153,37 @@ def test_invalid_rules_name_the_field(rule, field):
     with pytest.raises(ValidationError) as exc:
         rule_validate(SegmentRule(**rule))
     assert field in exc.value.message_dict
+
+
+def test_clicked_link_received_opened_reachable_and_opted_in(people):
+    from accounts.services import event_ingest_one
+    from campaigns.models import Campaign
+    from messaging.models import Delivery, PushSubscription
+    from preferences.demo import topics_ensure
+    from preferences.models import Subscription
+
+    topics = topics_ensure()
+    ann, bob, cat, dan = (people[k] for k in ("ann", "bob", "cat", "dan"))
+    event_ingest_one(external_id="ann", name="link_clicked", properties={"link": "spring"}, occurred_at=NOW)
+    event_ingest_one(external_id="bob", name="link_clicked", properties={"link": "autumn"}, occurred_at=NOW)
+    news = Campaign.objects.create(name="newsletter")
+    for who, opened in ((ann, True), (bob, False)):
+        Delivery.objects.create(customer=who, topic=topics["offers"], channel="email", status="sent", sent_at=NOW,
+                                opened_at=NOW if opened else None, campaign_id=news.pk, dedupe_key=f"n{who.pk}")
+    PushSubscription.objects.create(customer=dan, endpoint="https://push.example/1", endpoint_hash="h1",
+                                    p256dh="k", auth="a")
+    Subscription.objects.create(customer=cat, topic=topics["offers"], channel="email", opted_in=True,
+                                source="api")
+
+    assert _one(kind="clicked_link", value="Spring") == {"ann"}
+    assert _one(kind="clicked_link", value="spring", negate=True) == {"bob", "cat", "dan"}
+    assert _one(kind="received", campaign=news) == {"ann", "bob"}
+    assert _one(kind="opened", campaign=news) == {"ann"}
+    assert _one(kind="not_opened", campaign=news) == {"bob"}
+    assert _one(kind="reachable", field="sms") == {"cat"}
+    assert _one(kind="reachable", field="email") == {"ann", "bob", "dan"}
+    assert _one(kind="reachable", field="web_push") == {"dan"}
+    assert _one(kind="opted_in", topic=topics["offers"], field="email") == {"cat"}
+    order_updates_email = _one(kind="opted_in", topic=topics["order-updates"], field="email")
+    assert order_updates_email == ({"ann", "bob", "cat", "dan"} if topics["order-updates"].default_for("email")
+                                   else set())
