@@ -143,6 +143,20 @@ def next_step_fields(steps: Sequence[CampaignStep], position: int, at: datetime)
     return {"next_step": nxt.position, "next_step_at": at + timedelta(minutes=nxt.delay_minutes)}
 
 
+def audience_pages(queryset, size: int, *, after: int = 0) -> Iterable[list[tuple[int, str]]]:  # type: ignore[no-untyped-def]
+    """(customer id, time zone) rows of a customer queryset in primary-key pages of `size`.
+
+    Each page is its own short query (keyset pagination), so no cursor stays open across the commits and
+    task enqueues made between pages, and memory holds one page at a time.
+    """
+    while True:
+        page = list(queryset.filter(pk__gt=after).order_by("pk").values_list("pk", "timezone")[:size])
+        if not page:
+            return
+        yield page
+        after = page[-1][0]
+
+
 def chunks(iterable: Iterable[Any], size: int) -> Iterable[list[Any]]:
     batch: list[Any] = []
     for item in iterable:

@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Customer, Event
@@ -18,11 +19,10 @@ from campaigns.models import (
     EntryStatus,
     LifecycleKind,
 )
-from campaigns.planning import Due, chunks, next_step_fields, step_plan, variant_templates
+from campaigns.planning import Due, audience_pages, next_step_fields, step_plan, variant_templates
 from campaigns.segments import segment_customers
 from campaigns.timing import next_local_time, zone
 
-FANOUT_BATCH = 2_000
 ADVANCE_BATCH = 2_000
 
 
@@ -83,13 +83,28 @@ def broadcast_fanout(campaign_id: int) -> int:
     else:
         def due_at_for(customer_id: int, tz: str):  # type: ignore[no-untyped-def]
             return base
+    # Customers are entered in primary-key order, one committed batch at a time, so a run that was killed
+    # resumes after the last customer it entered instead of starting over.
+    done = CampaignEntry.objects.filter(campaign=campaign).aggregate(last=Max("customer_id"))["last"] or 0
     total = 0
-    rows = _audience(campaign).order_by("pk").values_list("pk", "timezone").iterator(chunk_size=FANOUT_BATCH)
-    for batch in chunks(rows, FANOUT_BATCH):
+    for batch in audience_pages(_audience(campaign), settings.CAMPAIGNS_FANOUT_BATCH, after=done):
         _enter(campaign, batch, entry_key="once", entered_at=base, due_at_for=due_at_for)
         total += len(batch)
     Campaign.objects.filter(pk=campaign_id, fanout_done_at__isnull=True).update(fanout_done_at=timezone.now())
     return total
+
+
+def broadcasts_heal() -> int:
+    """Re-enqueue fan-outs that have not finished long after launch (their task was lost or killed)."""
+    from django_q.tasks import async_task
+
+    stale = timezone.now() - timedelta(seconds=2 * settings.Q_CLUSTER["timeout"])
+    ids = list(Campaign.objects.filter(kind=CampaignKind.BROADCAST, status=CampaignStatus.RUNNING,
+                                       fanout_done_at__isnull=True, launched_at__lt=stale)
+               .values_list("pk", flat=True))
+    for campaign_id in ids:
+        async_task("campaigns.tasks.broadcast_fanout", campaign_id)
+    return len(ids)
 
 
 def entries_advance() -> int:
@@ -241,8 +256,7 @@ def lifecycle_run() -> int:
                 # Once per stretch of inactivity: skip customers entered since they were last seen.
                 audience = audience.exclude(campaign_entries__campaign=campaign,
                                             campaign_entries__entered_at__gte=cutoff)
-            rows = audience.order_by("pk").values_list("pk", "timezone").iterator(chunk_size=FANOUT_BATCH)
-            for batch in chunks(rows, FANOUT_BATCH):
+            for batch in audience_pages(audience, settings.CAMPAIGNS_FANOUT_BATCH):
                 _enter(campaign, batch, entry_key=key, entered_at=now, due_at_for=lambda c, t: now)
                 total += len(batch)
     return total

@@ -279,3 +279,7 @@ LINKS_CLICK_SPOOL_DIR = env.path("LINKS_CLICK_SPOOL_DIR", default=VAR_DIR / "cli
 LINKS_CLICK_SPOOL_SECONDS = env.float("LINKS_CLICK_SPOOL_SECONDS", default=1.0)
 # Adds /__bench__/redirect, a constant redirect that `python -m bench.links` compares /l/<slug> with.
 BENCH_BASELINE = env.bool("BENCH_BASELINE", default=False)
+
+# --- campaigns ---
+# Customers entered per committed batch when a broadcast fans out (each batch: entries and deliveries).
+CAMPAIGNS_FANOUT_BATCH = env.int("CAMPAIGNS_FANOUT_BATCH", default=2000)

@@ -60,3 +60,66 @@ def test_saving_an_invalid_rule_shows_the_error(admin_client):
     assert r.status_code == 200
     assert b"Name the event" in r.content
     assert not Segment.objects.filter(name="bad").exists()
+
+
+@pytest.fixture
+def staff_client(client):
+    def login(role):
+        user = User.objects.create_user(username=f"u-{role}", password="x-123456789", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        return client
+    return login
+
+
+@pytest.mark.parametrize("role", [MARKETER, ADMIN])
+def test_campaign_pages_load_for_both_roles(staff_client, role, campaign, make_customer):
+    make_customer()
+    c = campaign()
+    client = staff_client(role)
+    for url in (reverse("admin:campaigns_campaign_changelist"), reverse("admin:campaigns_campaign_add"),
+                reverse("admin:campaigns_campaign_change", args=[c.pk]),
+                reverse("admin:campaigns_campaign_results", args=[c.pk])):
+        assert client.get(url).status_code == 200, url
+
+
+def test_launch_asks_for_confirmation_first(admin_client, campaign, make_customer):
+    from campaigns.models import Campaign
+
+    make_customer()
+    c = campaign()
+    url = reverse("admin:campaigns_campaign_changelist")
+    page = admin_client.post(url, {"action": "launch", "_selected_action": [c.pk]})
+    assert page.status_code == 200 and b"Yes, launch" in page.content
+    assert Campaign.objects.get(pk=c.pk).status == "draft"
+    admin_client.post(url, {"action": "launch", "_selected_action": [c.pk], "confirmed": "yes"})
+    assert Campaign.objects.get(pk=c.pk).status == "running"
+    r = admin_client.post(url, {"action": "launch", "_selected_action": [c.pk], "confirmed": "yes"}, follow=True)
+    assert b"cannot become running" in r.content
+
+
+def test_a_launched_campaign_is_locked(admin_client, campaign):
+    from campaigns.models import Campaign
+    from campaigns.services import campaign_launch
+
+    c = campaign(kind="triggered", trigger_event="cart_abandoned")
+    campaign_launch(campaign_id=c.pk)
+    page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[c.pk]))
+    assert b'name="trigger_event"' not in page.content  # read-only now
+    admin_client.post(reverse("admin:campaigns_campaign_change", args=[c.pk]), {"name": "renamed"})
+    assert Campaign.objects.get(pk=c.pk).name == c.name
+
+
+def test_results_page_shows_arms_and_the_chart(admin_client, campaign, make_customer):
+    from datetime import UTC, datetime
+
+    from campaigns.models import CampaignEntry
+    from messaging.models import Delivery
+
+    c = campaign(control_percent=10)
+    customer = make_customer()
+    CampaignEntry.objects.create(campaign=c, customer=customer, entry_key="once", entered_at=datetime.now(UTC))
+    Delivery.objects.create(customer=customer, topic=c.steps.get().template.topic, status="sent",
+                            sent_at=datetime.now(UTC), campaign_id=c.pk, step_id=c.steps.get().pk, dedupe_key="x")
+    page = admin_client.get(reverse("admin:campaigns_campaign_results", args=[c.pk]))
+    assert b"<svg" in page.content and b"Main" in page.content and b"two-proportion z-test" in page.content
