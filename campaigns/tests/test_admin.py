@@ -123,3 +123,21 @@ def test_results_page_shows_arms_and_the_chart(admin_client, campaign, make_cust
                             sent_at=datetime.now(UTC), campaign_id=c.pk, step_id=c.steps.get().pk, dedupe_key="x")
     page = admin_client.get(reverse("admin:campaigns_campaign_results", args=[c.pk]))
     assert b"<svg" in page.content and b"Main" in page.content and b"two-proportion z-test" in page.content
+
+
+def test_admin_index_shows_the_overview(staff_client, campaign, make_customer):
+    from django.core.cache import cache
+
+    from campaigns.services import campaign_launch
+
+    cache.delete("campaigns:overview")
+
+    make_customer(email="a@example.com", phone="+31612345678")
+    make_customer(email="")
+    c = campaign(kind="triggered", trigger_event="x", name="Cart reminder")
+    campaign_launch(campaign_id=c.pk)
+    page = staff_client(MARKETER).get(reverse("admin:index"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Overview" in body and "Cart reminder" in body and "Last 7 days" in body
+    assert "email <strong>1</strong>, SMS <strong>1</strong>" in body
