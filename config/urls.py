@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("preferences.api_urls")),
+    path("", include("messaging.api_urls")),
 ]
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("preferences.urls")),
+    path("", include("messaging.urls")),
 ]
 
 admin.site.site_header = "Engagement Hub"
