@@ -100,7 +100,7 @@ def send_batch(*, delivery_ids: list[int], now: datetime | None = None) -> int:
     """
     token = uuid.uuid4().hex
     claimed = deliveries_transition(delivery_ids=delivery_ids, source=DeliveryStatus.QUEUED,
-                                    target=DeliveryStatus.SENDING, new_token=token,
+                                    target=DeliveryStatus.SENDING, new_token=token, history=False,
                                     attempts=F("attempts") + 1)
     if not claimed:
         return 0

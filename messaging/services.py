@@ -86,12 +86,15 @@ def _check(source: str, target: str) -> None:
 
 
 def deliveries_transition(*, delivery_ids: Iterable[int], source: str, target: str, detail: str = "",
-                          claim_token: str | None = None, new_token: str | None = None, **fields: Any) -> list[int]:
+                          claim_token: str | None = None, new_token: str | None = None, history: bool = True,
+                          **fields: Any) -> list[int]:
     """Move the deliveries that are still in `source` to `target`, setting `fields`; returns the ids moved.
 
     The UPDATE is conditional on the current status (and on `claim_token` when given, so only the claim's
     holder can record its outcome): rows someone else moved meanwhile are left alone and not returned.
-    One DeliveryEvent per moved row is written in the same transaction. The moved rows get `new_token` (a
+    One DeliveryEvent per moved row is written in the same transaction, unless `history` is False: the
+    routine claims (due -> queued, queued -> sending) leave no rows, since queued_at and attempts already say
+    it and a broadcast would otherwise write three history rows per message. The moved rows get `new_token` (a
     fresh one by default) as their claim token: the holder's proof when it records the outcome. Raises
     InvalidTransition when the table does not allow source -> target.
     """
@@ -110,13 +113,14 @@ def deliveries_transition(*, delivery_ids: Iterable[int], source: str, target: s
         if not moved:
             return []
         won = list(Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
-        DeliveryEvent.objects.bulk_create([DeliveryEvent(delivery_id=pk, status=target, at=now, detail=detail)
-                                           for pk in won])
+        if history:
+            DeliveryEvent.objects.bulk_create([DeliveryEvent(delivery_id=pk, status=target, at=now, detail=detail)
+                                               for pk in won])
     return won
 
 
 def _claim(queryset: QuerySet[Delivery], *, source: str, target: str, limit: int, detail: str,
-           **fields: Any) -> list[int]:
+           history: bool = True, **fields: Any) -> list[int]:
     """Claim up to `limit` rows of `queryset` (all in `source`) for `target`; returns the ids won.
 
     PostgreSQL: SELECT .. FOR UPDATE SKIP LOCKED, so concurrent dispatchers pick disjoint rows without
@@ -128,7 +132,8 @@ def _claim(queryset: QuerySet[Delivery], *, source: str, target: str, limit: int
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         ids = list(qs.values_list("pk", flat=True)[:limit])
-        return deliveries_transition(delivery_ids=ids, source=source, target=target, detail=detail, **fields)
+        return deliveries_transition(delivery_ids=ids, source=source, target=target, detail=detail,
+                                     history=history, **fields)
 
 
 def deliveries_claim_due(*, limit: int, now: datetime | None = None) -> list[int]:
@@ -139,7 +144,7 @@ def deliveries_claim_due(*, limit: int, now: datetime | None = None) -> list[int
     now = now or timezone.now()
     with transaction.atomic():
         ids = _claim(Delivery.objects.filter(scheduled_at__lte=now), source=DeliveryStatus.SCHEDULED,
-                     target=DeliveryStatus.QUEUED, limit=limit, detail="due", queued_at=now)
+                     target=DeliveryStatus.QUEUED, limit=limit, detail="due", history=False, queued_at=now)
         if ids:
             enqueue_on_commit(SEND_TASK, ids)
     return ids
@@ -223,7 +228,7 @@ def deliveries_plan(*, plans: Iterable[DeliveryPlan]) -> int:
             due = Delivery.objects.filter(dedupe_key__in=keys, scheduled_at__lte=now)
             for _ in range(0, len(chunk), batch):
                 ids = _claim(due, source=DeliveryStatus.SCHEDULED, target=DeliveryStatus.QUEUED, limit=batch,
-                             detail="planned, due now", queued_at=now)
+                             detail="planned, due now", history=False, queued_at=now)
                 if not ids:
                     break
                 enqueue_on_commit(SEND_TASK, ids)

@@ -66,7 +66,7 @@ def test_push_arrives_rendered_with_ttl_urgency_topic_and_lands_in_the_inbox(pus
     assert (got.ttl, got.urgency, got.topic) == ("600", "high", "order")
     inbox = InboxMessage.objects.get(customer=customer)
     assert (inbox.title, inbox.delivery_id, inbox.replace_key) == ("Order A1 shipped", d.pk, "order")
-    assert list(d.events.values_list("status", flat=True)) == ["queued", "sending", "sent"]
+    assert list(d.events.values_list("status", flat=True)) == ["sent"]  # routine claims leave no rows
 
 
 def test_resending_the_same_idempotency_key_sends_nothing_more(push_customer, push_service, template, deliver):
