@@ -24,6 +24,7 @@ from messaging.services import (
 )
 
 INBOX_PAGE_SIZE = 20
+MAX_ID = 2**63 - 1  # larger ids in a URL would overflow PostgreSQL's bigint: they simply do not exist
 
 
 def _not_found(what: str) -> Response:
@@ -64,6 +65,8 @@ class MessagesApi(APIView):
 class DeliveryDetailApi(APIView):
     @extend_schema(responses=s.DeliveryOutSerializer, summary="A delivery's status and history")
     def get(self, request: Request, pk: int) -> Response:
+        if pk > MAX_ID:
+            return _not_found(f"No delivery {pk}.")
         delivery = (Delivery.objects.select_related("customer", "topic", "template")
                     .prefetch_related(Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")))
                     .filter(pk=pk).first())
@@ -160,7 +163,7 @@ class InboxReadApi(APIView):
                    summary="Mark an inbox message read")
     def post(self, request: Request, pk: int) -> Response:
         customer = _inbox_customer(request)
-        if not inbox_visible(customer.pk).filter(pk=pk).exists():
+        if pk > MAX_ID or not inbox_visible(customer.pk).filter(pk=pk).exists():
             return _not_found(f"No message {pk} in this inbox.")
         inbox_message_mark_read(customer_id=customer.pk, message_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -171,7 +174,7 @@ class InboxArchiveApi(APIView):
                    summary="Archive an inbox message")
     def post(self, request: Request, pk: int) -> Response:
         customer = _inbox_customer(request)
-        if not inbox_visible(customer.pk).filter(pk=pk).exists():
+        if pk > MAX_ID or not inbox_visible(customer.pk).filter(pk=pk).exists():
             return _not_found(f"No message {pk} in this inbox.")
         inbox_message_archive(customer_id=customer.pk, message_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

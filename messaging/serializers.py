@@ -38,8 +38,14 @@ class MessageInSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         if "push_urgency" in value and value["push_urgency"] not in dict(URGENCY_CHOICES):
             raise serializers.ValidationError({"push_urgency": "very-low, low, normal or high."})
-        if "push_ttl" in value and (not isinstance(value["push_ttl"], int) or value["push_ttl"] < 0):
-            raise serializers.ValidationError({"push_ttl": "Seconds, a whole number >= 0."})
+        ttl = value.get("push_ttl", 0)
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 28 * 24 * 3600:
+            raise serializers.ValidationError({"push_ttl": "Seconds, a whole number from 0 to 2419200 (28 days)."})
+        hours = value.get("inbox_expiry_hours")
+        if hours is not None and (not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0):
+            raise serializers.ValidationError({"inbox_expiry_hours": "Hours, a whole number > 0, or null."})
+        if "keep_in_inbox" in value and not isinstance(value["keep_in_inbox"], bool):
+            raise serializers.ValidationError({"keep_in_inbox": "true or false."})
         key = value.get("replace_key", "")
         if key and (not isinstance(key, str) or not _replace_key_ok(key)):
             raise serializers.ValidationError({"replace_key": "1-32 of A-Z a-z 0-9 - _."})

@@ -30,6 +30,7 @@ from preferences.views import client_ip
 
 SESSION_KEY = "messaging.inbox_token"
 PAGE_SIZE = 20
+MAX_ID = 2**63 - 1  # larger ids would overflow PostgreSQL's bigint: such a message does not exist
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -102,7 +103,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
     customer, _token = _customer(request)
     if customer is None:
         return _problem(request, "no_session", 403)
-    item = inbox_visible(customer.pk).filter(pk=pk).first()
+    item = inbox_visible(customer.pk).filter(pk=pk).first() if pk <= MAX_ID else None
     if item is None:
         raise Http404
     inbox_message_mark_read(customer_id=customer.pk, message_id=item.pk)
@@ -115,7 +116,8 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
     customer, _token = _customer(request)
     if customer is None:
         return _problem(request, "no_session", 403)
-    inbox_message_archive(customer_id=customer.pk, message_id=pk)
+    if pk <= MAX_ID:
+        inbox_message_archive(customer_id=customer.pk, message_id=pk)
     return HttpResponseRedirect(reverse("messaging:inbox") + "?archived=1")
 
 

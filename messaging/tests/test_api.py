@@ -148,3 +148,20 @@ def test_inbox_api_lists_counts_reads_and_archives(api, make_customer):
     assert api.get("/api/v1/inbox").status_code == 400
     assert api.get("/api/v1/inbox?customer=nobody").status_code == 400
     assert InboxMessage.objects.filter(customer=customer).count() == 4
+
+
+def test_ids_beyond_bigint_are_404_not_500(api, make_customer):
+    customer = make_customer()
+    huge = 2**70
+    assert api.get(f"/api/v1/deliveries/{huge}").status_code == 404
+    assert api.post(f"/api/v1/inbox/{huge}/read?customer={customer.external_id}").status_code == 404
+
+
+@pytest.mark.parametrize("content", [{"push_title": "x", "inbox_expiry_hours": "soon"},
+                                     {"push_title": "x", "push_ttl": True},
+                                     {"push_title": "x", "keep_in_inbox": "yes"},
+                                     {"push_title": 5}])
+def test_bad_inline_options_are_400(api, make_customer, topics, content):
+    response = _post(api, customer=make_customer().external_id, topic="order-updates", content=content,
+                     idempotency_key="k")
+    assert response.status_code == 400

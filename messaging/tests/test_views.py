@@ -104,3 +104,9 @@ def test_the_open_pixel_is_a_gif_and_marks_the_first_open(client, make_customer,
     d.refresh_from_db()
     assert first is not None and d.opened_at == first
     assert client.get("/m/o/forged.gif").status_code == 200
+
+
+def test_huge_message_ids_are_404(client, make_customer):
+    _enter(client, make_customer())
+    assert client.get(f"/inbox/m/{2**70}/").status_code == 404
+    assert client.post(f"/inbox/m/{2**70}/archive").status_code == 302
