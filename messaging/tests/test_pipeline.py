@@ -312,3 +312,18 @@ def test_transactional_topics_ignore_quiet_hours(make_customer, template, enqueu
     send_batch(delivery_ids=[d.pk], now=datetime(2026, 6, 1, 17, 0, tzinfo=UTC))  # 02:00 in Tokyo
     d.refresh_from_db()
     assert d.status == DeliveryStatus.SENT
+
+
+def test_the_customers_own_daily_cap_suppresses_the_second_offer(make_customer, topics, deliver, settings):
+    settings.MARKETING_MAX_PER_DAY = 0  # no global cap: only the customer's choice applies
+    customer = make_customer(timezone="UTC")
+    opt_in(customer, topics["offers"], Channel.INBOX)
+    preferences_update(customer_id=customer.pk, meta=ConsentMeta(source=Source.ADMIN), frequency="daily",
+                       quiet_hours=_no_quiet_hours())
+    t = MessageTemplate.objects.create(key="d", name="D", topic=topics["offers"], inbox_title="Offer")
+    first = deliver(lambda: send(customer, t, key="a", channels=[Channel.INBOX]))
+    second = deliver(lambda: send(customer, t, key="b", channels=[Channel.INBOX]))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == DeliveryStatus.SENT
+    assert (second.status, second.suppressed_reason) == (DeliveryStatus.SUPPRESSED, "frequency_cap")
