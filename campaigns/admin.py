@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from campaigns.dryrun import campaign_dry_run
 from campaigns.models import Campaign, CampaignStatus, CampaignStep, Segment, SegmentGroup, SegmentRule, Variant
 from campaigns.results import campaign_results
 from campaigns.segments import rule_validate, segment_customers
@@ -215,14 +216,14 @@ class CampaignAdmin(LockedWhenLaunched, admin.ModelAdmin):
             "results": results, "chart": chart, "title": f"Results: {campaign.name}"})
 
     def dry_run_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        from campaigns.dryrun import campaign_dry_run
-
         campaign = get_object_or_404(Campaign, pk=pk)
         if not self.has_view_permission(request, campaign):
             raise PermissionDenied
+        report = campaign_dry_run(campaign=campaign)
         return TemplateResponse(request, "admin/campaigns/dry_run.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "campaign": campaign,
-            "report": campaign_dry_run(campaign=campaign), "title": f"Dry run: {campaign.name}"})
+            "report": report, "channels": sorted(report.by_channel.items()),
+            "reasons": sorted(report.suppressed.items()), "title": f"Dry run: {campaign.name}"})
 
     def _confirm(self, request: HttpRequest, queryset, verb: str, service, consequence: str):  # type: ignore[no-untyped-def]
         """Ask once, then apply the service to each campaign and say what happened to each."""

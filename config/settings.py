@@ -246,6 +246,8 @@ MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=3
 MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)  # ... up to this
 # Queued or sending rows older than this are re-queued by the sweep; must exceed Q_TIMEOUT (system check).
 MESSAGING_STUCK_AFTER_SECONDS = env.int("MESSAGING_STUCK_AFTER_SECONDS", default=300)
+# The mailto: of List-Unsubscribe on marketing email; point it at a mailbox that processes unsubscribes.
+MESSAGING_UNSUBSCRIBE_MAILTO = env.str("MESSAGING_UNSUBSCRIBE_MAILTO", default="")
 
 # --- preferences ---
 # Signed links to the preference center and inbox stay valid this long (unsubscribe links never expire).

@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("preferences.api_urls")),
     path("", include("links.api_urls")),
+    path("", include("messaging.api_urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("preferences.urls")),
     path("", include("links.urls")),  # /l/<slug>, its QR codes, /p/<slug>
+    path("", include("messaging.urls")),
 ]
 
 admin.site.site_header = "Engagement Hub"

@@ -30,3 +30,13 @@ def check_messaging_settings(app_configs: Any = None, **kwargs: Any) -> list[Any
     except ImportError as exc:
         problems.append(Error(f"SMS_BACKEND cannot be imported: {exc}", id="messaging.E004"))
     return problems
+
+
+@register()
+def check_pipeline_timing(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The sweep must not take rows from a task that is still running: it waits longer than any task may."""
+    timeout = settings.Q_CLUSTER.get("timeout") or 0
+    if timeout >= settings.MESSAGING_STUCK_AFTER_SECONDS:
+        return [Error(f"MESSAGING_STUCK_AFTER_SECONDS ({settings.MESSAGING_STUCK_AFTER_SECONDS}) must exceed "
+                      f"Q_TIMEOUT ({timeout}).", id="messaging.E005")]
+    return []

@@ -88,6 +88,8 @@ class MessageTemplate(ContentFields):
         help_text="Makes it replaceable: a newer message with the same key replaces a pending push (web push "
         "Topic header) and the older inbox message. 1-32 of A-Z a-z 0-9 - _.")
     keep_in_inbox = models.BooleanField(default=False, help_text="Also keep a push in the customer's inbox.")
+    inbox_expiry_hours = models.PositiveIntegerField(null=True, blank=True,
+                                                     help_text="Inbox copies disappear after this many hours.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

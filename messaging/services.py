@@ -86,20 +86,24 @@ def _check(source: str, target: str) -> None:
 
 
 def deliveries_transition(*, delivery_ids: Iterable[int], source: str, target: str, detail: str = "",
-                          claim_token: str | None = None, **fields: Any) -> list[int]:
+                          claim_token: str | None = None, new_token: str | None = None, history: bool = True,
+                          **fields: Any) -> list[int]:
     """Move the deliveries that are still in `source` to `target`, setting `fields`; returns the ids moved.
 
     The UPDATE is conditional on the current status (and on `claim_token` when given, so only the claim's
     holder can record its outcome): rows someone else moved meanwhile are left alone and not returned.
-    One DeliveryEvent per moved row is written in the same transaction. Raises InvalidTransition when the
-    table does not allow source -> target.
+    One DeliveryEvent per moved row is written in the same transaction, unless `history` is False: the
+    routine claims (due -> queued, queued -> sending) leave no rows, since queued_at and attempts already say
+    it and a broadcast would otherwise write three history rows per message. The moved rows get `new_token` (a
+    fresh one by default) as their claim token: the holder's proof when it records the outcome. Raises
+    InvalidTransition when the table does not allow source -> target.
     """
     _check(source, target)
     ids = list(delivery_ids)
     if not ids:
         return []
     now = timezone.now()
-    token = uuid.uuid4().hex
+    token = new_token or uuid.uuid4().hex
     with transaction.atomic():
         qs = Delivery.objects.filter(pk__in=ids, status=source)
         if claim_token is not None:
@@ -109,13 +113,14 @@ def deliveries_transition(*, delivery_ids: Iterable[int], source: str, target: s
         if not moved:
             return []
         won = list(Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
-        DeliveryEvent.objects.bulk_create([DeliveryEvent(delivery_id=pk, status=target, at=now, detail=detail)
-                                           for pk in won])
+        if history:
+            DeliveryEvent.objects.bulk_create([DeliveryEvent(delivery_id=pk, status=target, at=now, detail=detail)
+                                               for pk in won])
     return won
 
 
 def _claim(queryset: QuerySet[Delivery], *, source: str, target: str, limit: int, detail: str,
-           **fields: Any) -> list[int]:
+           history: bool = True, **fields: Any) -> list[int]:
     """Claim up to `limit` rows of `queryset` (all in `source`) for `target`; returns the ids won.
 
     PostgreSQL: SELECT .. FOR UPDATE SKIP LOCKED, so concurrent dispatchers pick disjoint rows without
@@ -127,7 +132,8 @@ def _claim(queryset: QuerySet[Delivery], *, source: str, target: str, limit: int
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         ids = list(qs.values_list("pk", flat=True)[:limit])
-        return deliveries_transition(delivery_ids=ids, source=source, target=target, detail=detail, **fields)
+        return deliveries_transition(delivery_ids=ids, source=source, target=target, detail=detail,
+                                     history=history, **fields)
 
 
 def deliveries_claim_due(*, limit: int, now: datetime | None = None) -> list[int]:
@@ -138,7 +144,7 @@ def deliveries_claim_due(*, limit: int, now: datetime | None = None) -> list[int
     now = now or timezone.now()
     with transaction.atomic():
         ids = _claim(Delivery.objects.filter(scheduled_at__lte=now), source=DeliveryStatus.SCHEDULED,
-                     target=DeliveryStatus.QUEUED, limit=limit, detail="due", queued_at=now)
+                     target=DeliveryStatus.QUEUED, limit=limit, detail="due", history=False, queued_at=now)
         if ids:
             enqueue_on_commit(SEND_TASK, ids)
     return ids
@@ -222,7 +228,7 @@ def deliveries_plan(*, plans: Iterable[DeliveryPlan]) -> int:
             due = Delivery.objects.filter(dedupe_key__in=keys, scheduled_at__lte=now)
             for _ in range(0, len(chunk), batch):
                 ids = _claim(due, source=DeliveryStatus.SCHEDULED, target=DeliveryStatus.QUEUED, limit=batch,
-                             detail="planned, due now", queued_at=now)
+                             detail="planned, due now", history=False, queued_at=now)
                 if not ids:
                     break
                 enqueue_on_commit(SEND_TASK, ids)
@@ -302,3 +308,155 @@ def inbox_message_archive(*, customer_id: int, message_id: int) -> bool:
     now = timezone.now()
     return bool(InboxMessage.objects.filter(pk=message_id, customer_id=customer_id, archived_at__isnull=True)
                 .update(archived_at=now, read_at=Coalesce("read_at", Value(now))))
+
+
+@dataclass(frozen=True)
+class InboxDraft:
+    customer_id: int
+    title: str
+    body: str = ""
+    url: str = ""
+    image: str = ""
+    topic_id: int | None = None
+    delivery_id: int | None = None
+    replace_key: str = ""
+    expires_at: datetime | None = None
+
+
+def inbox_messages_write(*, drafts: list[InboxDraft]) -> int:
+    """Put messages in customers' inboxes; a message with a replace key replaces the customer's older
+    message(s) with that key (deleted in the same transaction). Returns how many were written."""
+    if not drafts:
+        return 0
+    now = timezone.now()
+    by_key: dict[str, set[int]] = {}
+    for d in drafts:
+        if d.replace_key:
+            by_key.setdefault(d.replace_key, set()).add(d.customer_id)
+    with transaction.atomic():
+        for key, customer_ids in by_key.items():
+            InboxMessage.objects.filter(replace_key=key, customer_id__in=customer_ids).delete()
+        InboxMessage.objects.bulk_create(
+            [InboxMessage(customer_id=d.customer_id, topic_id=d.topic_id, delivery_id=d.delivery_id,
+                          title=d.title[:200], body=d.body, url=d.url[:1000], image=d.image[:1000],
+                          replace_key=d.replace_key[:64], expires_at=d.expires_at, created_at=now)
+             for d in drafts],
+            batch_size=2000)
+    return len(drafts)
+
+
+# --- Recording send outcomes ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed delivery; the pipeline makes these, deliveries_record applies them.
+
+    target SENT (channel, provider_message_id, inbox draft, marketing), FAILED (error), SUPPRESSED
+    (reason), or SCHEDULED (at: a retry or a deferral; `counts_attempt` False for a deferral).
+    """
+
+    delivery_id: int
+    target: str
+    detail: str = ""
+    channel: str = ""
+    provider_message_id: str = ""
+    reason: str = ""
+    error: str = ""
+    at: datetime | None = None
+    counts_attempt: bool = True
+    inbox: InboxDraft | None = None
+    marketing: tuple[int, int] | None = None  # (customer_id, topic_id) for the frequency-cap ledger
+
+
+def deliveries_record(*, claim_token: str, outcomes: list[Outcome]) -> int:
+    """Apply send outcomes to deliveries still held under `claim_token`; returns how many were applied.
+
+    Rows whose claim was lost (the sweep re-queued them after a stall) are skipped: their new holder
+    decides. Outcomes alike are applied together: one UPDATE per group, not per row.
+    """
+    from django.db.models import F
+
+    from preferences.services import marketing_send_record
+
+    groups: dict[tuple[Any, ...], list[Outcome]] = {}
+    for o in outcomes:
+        key = (o.target, o.detail, o.channel, o.reason, o.error, o.at, o.counts_attempt)
+        groups.setdefault(key, []).append(o)
+    applied = 0
+    now = timezone.now()
+    with transaction.atomic():
+        for (target, detail, channel, reason, error, at, counts), items in groups.items():
+            fields: dict[str, Any] = {}
+            if target == DeliveryStatus.SENT:
+                fields = {"channel": channel, "sent_at": now, "last_error": "", "next_attempt_at": None}
+            elif target == DeliveryStatus.FAILED:
+                fields = {"last_error": error, "channel": channel}
+            elif target == DeliveryStatus.SUPPRESSED:
+                fields = {"suppressed_reason": reason, "channel": ""}
+            elif target == DeliveryStatus.SCHEDULED:
+                fields = {"scheduled_at": at or now, "next_attempt_at": at if counts else None, "channel": ""}
+                if error:
+                    fields["last_error"] = error
+                if not counts:
+                    fields["attempts"] = F("attempts") - 1
+            won = set(deliveries_transition(delivery_ids=[o.delivery_id for o in items], source=DeliveryStatus.SENDING,
+                                            target=target, detail=detail or error, claim_token=claim_token,
+                                            **fields))
+            applied += len(won)
+            if target != DeliveryStatus.SENT or not won:
+                continue
+            done = [o for o in items if o.delivery_id in won]
+            with_ids = [Delivery(pk=o.delivery_id, provider_message_id=o.provider_message_id[:255])
+                        for o in done if o.provider_message_id]
+            if with_ids:
+                Delivery.objects.bulk_update(with_ids, ["provider_message_id"])
+            inbox_messages_write(drafts=[o.inbox for o in done if o.inbox is not None])
+            for o in done:
+                if o.marketing:
+                    marketing_send_record(customer_id=o.marketing[0], topic_id=o.marketing[1], channel=channel,
+                                          sent_at=now)
+    return applied
+
+
+# --- GDPR erasure (registered with preferences.privacy in apps.py) ---------------------------------------
+
+def push_subscriptions_erase(customer_id: int) -> int:
+    return PushSubscription.objects.filter(customer_id=customer_id).delete()[0]
+
+
+def inbox_messages_erase(customer_id: int) -> int:
+    return InboxMessage.objects.filter(customer_id=customer_id).delete()[0]
+
+
+def delivery_data_erase(customer_id: int) -> int:
+    """Deliveries stay (campaign results count them) without their personal data: content and event data."""
+    return Delivery.objects.filter(customer_id=customer_id).update(data={}, content={}, last_error="")
+
+
+# --- Single messages: the transactional API and admin test sends ---------------------------------------
+
+def message_send(*, customer_id: int, topic_id: int, idempotency_key: str, template_id: int | None = None,
+                 content: dict[str, Any] | None = None, channel_order: list[str] | None = None,
+                 data: dict[str, Any] | None = None, scheduled_at: datetime | None = None,
+                 source: str = DeliverySource.API) -> tuple[Delivery, bool]:
+    """Plan one message; the idempotency key (per customer) is its dedupe key, so a resent request returns
+    the delivery made the first time. Returns (delivery, created). Due now, it is handed to a send task on
+    commit: it goes out within seconds."""
+    key = f"{source}:{customer_id}:{idempotency_key}"
+    created = deliveries_plan(plans=[DeliveryPlan(
+        customer_id=customer_id, topic_id=topic_id, template_id=template_id, content=content or {},
+        channel_order=list(channel_order or []), data=data or {}, dedupe_key=key, scheduled_at=scheduled_at,
+        source=source)])
+    return Delivery.objects.get(dedupe_key=key[:255]), bool(created)
+
+
+def template_test_send(*, template_id: int, customer_id: int, channel: str | None = None) -> Delivery:
+    """Send a template to one customer now ("send a test to this customer" in admin), through the same
+    policy and channels as any message. Every press is a new test message."""
+    from messaging.models import MessageTemplate
+
+    template = MessageTemplate.objects.get(pk=template_id)
+    delivery, _ = message_send(customer_id=customer_id, topic_id=template.topic_id, template_id=template_id,
+                               idempotency_key=uuid.uuid4().hex, channel_order=[channel] if channel else [],
+                               data={"test": True}, source=DeliverySource.TEST)
+    return delivery

@@ -141,3 +141,12 @@ def test_admin_index_shows_the_overview(staff_client, campaign, make_customer):
     body = page.content.decode()
     assert "Overview" in body and "Cart reminder" in body and "Last 7 days" in body
     assert "email <strong>1</strong>, SMS <strong>1</strong>" in body
+
+
+@pytest.mark.parametrize("role", [MARKETER, ADMIN])
+def test_dry_run_page(staff_client, role, campaign, make_customer):
+    make_customer()
+    c = campaign()
+    page = staff_client(role).get(reverse("admin:campaigns_campaign_dry_run", args=[c.pk]))
+    assert page.status_code == 200
+    assert b"Nothing was sent or saved" in page.content and b"<td>1</td>" in page.content

@@ -157,3 +157,29 @@ def topics(db):  # type: ignore[no-untyped-def]
     from preferences.demo import topics_ensure
 
     return topics_ensure()
+
+
+@pytest.fixture
+def shared_transport(vapid: VapidKeys, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebPushTransport]:
+    """The process's web push transport (what the pipeline uses), signing with the test VAPID keys."""
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = vapid.private_key, vapid.public_key
+    settings.VAPID_SUBJECT = vapid.subject
+    t = WebPushTransport(vapid=vapid, timeout=2.0, concurrency=8)
+    monkeypatch.setattr("messaging.channels.webpush._transport", t)
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def push_customer(make_customer: Any, push_service: LocalPushService, shared_transport: WebPushTransport) -> Any:
+    """push_customer(**fields) -> a customer with one active subscription on the local push service."""
+    from messaging.services import push_subscription_save
+
+    def make(**fields: Any) -> Any:
+        customer = make_customer(**fields)
+        target = push_service.subscribe(customer.external_id)
+        push_subscription_save(customer_id=customer.pk, endpoint=target.endpoint, p256dh=target.p256dh,
+                               auth=target.auth)
+        return customer
+
+    return make
