@@ -58,8 +58,10 @@ def _enter(campaign: Campaign, rows: Sequence[tuple[int, str]], *, entry_key: st
                                               status=EntryStatus.ACTIVE, next_step=first.position,
                                               next_step_at__lte=now)
         tz_of = dict(rows)
-        due = [Due(entry_id=e.pk, customer_id=e.customer_id, entry_key=e.entry_key, variant_id=e.variant_id,
-                   in_control=e.in_control, timezone=tz_of[e.customer_id], data=data or {}) for e in stored]
+        due = [Due(entry_id=pk, customer_id=customer_id, entry_key=entry_key, variant_id=variant_id,
+                   in_control=in_control, timezone=tz_of[customer_id], data=data or {})
+               for pk, customer_id, variant_id, in_control in stored.values_list(
+                   "pk", "customer_id", "variant_id", "in_control")]
         if due:
             _plan_due(campaign, steps, first.position, due, now)
 

@@ -206,7 +206,7 @@ def deliveries_plan(*, plans: Iterable[DeliveryPlan]) -> int:
 
     Consumes `plans` in chunks (settings.MESSAGING_PLAN_CHUNK, one transaction each), so an audience of any
     size is never held in memory. Duplicates are dropped by the database (INSERT .. ON CONFLICT DO NOTHING
-    on dedupe_key), so planning twice, or concurrently, is safe. Deliveries due now are claimed at once and
+    on dedupe_key), so planning twice, or concurrently, is safe. Deliveries due now are inserted queued and
     handed to send tasks after commit, one task per batch of ids (settings.MESSAGING_SEND_BATCH); later
     ones wait for the dispatcher (tasks.deliveries_dispatch).
     """
@@ -214,24 +214,25 @@ def deliveries_plan(*, plans: Iterable[DeliveryPlan]) -> int:
     batch = settings.MESSAGING_SEND_BATCH
     for chunk in _chunks(plans, settings.MESSAGING_PLAN_CHUNK):
         now = timezone.now()
-        keys = [p.dedupe_key for p in chunk]
+        # Rows this call inserts carry its token: one query then tells which plans were new (the others hit
+        # an existing dedupe key) and which of those are queued. Due ones are born queued (and claimed, so
+        # the sweep heals them if their task is lost) instead of being inserted and then claimed.
+        token = uuid.uuid4().hex
         with transaction.atomic():
-            before = Delivery.objects.filter(dedupe_key__in=keys).count()
             Delivery.objects.bulk_create(
                 [Delivery(customer_id=p.customer_id, topic_id=p.topic_id, template_id=p.template_id,
                           channel_order=list(p.channel_order), scheduled_at=p.scheduled_at or now, source=p.source,
                           campaign_id=p.campaign_id, step_id=p.step_id, variant_id=p.variant_id, data=p.data,
-                          content=p.content, dedupe_key=p.dedupe_key[:255], created_at=now)
+                          content=p.content, dedupe_key=p.dedupe_key[:255], created_at=now, claim_token=token,
+                          **({"status": DeliveryStatus.QUEUED, "queued_at": now, "claimed_at": now}
+                             if (p.scheduled_at or now) <= now else {}))
                  for p in chunk],
                 ignore_conflicts=True)
-            created += Delivery.objects.filter(dedupe_key__in=keys).count() - before
-            due = Delivery.objects.filter(dedupe_key__in=keys, scheduled_at__lte=now)
-            for _ in range(0, len(chunk), batch):
-                ids = _claim(due, source=DeliveryStatus.SCHEDULED, target=DeliveryStatus.QUEUED, limit=batch,
-                             detail="planned, due now", history=False, queued_at=now)
-                if not ids:
-                    break
-                enqueue_on_commit(SEND_TASK, ids)
+            new = list(Delivery.objects.filter(claim_token=token).values_list("pk", "status"))
+            created += len(new)
+            queued = [pk for pk, status in new if status == DeliveryStatus.QUEUED]
+            for start in range(0, len(queued), batch):
+                enqueue_on_commit(SEND_TASK, queued[start:start + batch])
     return created
 
 
