@@ -43,7 +43,7 @@ bench: setup
 	$(PY) -m bench
 
 lint: setup
-	$(PY) -m ruff check .
+	$(PY) -m ruff check --no-cache .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

@@ -9,13 +9,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from messaging.pipeline import delivery_routes
 
 from campaigns.assignment import assign
 from campaigns.models import Campaign, CampaignKind
 from campaigns.planning import Due, _capped, _orders, audience_pages
 from campaigns.tasks import _audience
 from messaging.models import Delivery
+from messaging.pipeline import delivery_routes
 
 BATCH = 1_000
 
