@@ -6,7 +6,7 @@ import sys
 
 from bench.support import BASE_DIR, PG_URL, port_open
 
-MODULES = ["bench.events", "bench.policy", "bench.push", "bench.links", "bench.campaigns"]
+MODULES = ["bench.events", "bench.policy", "bench.push", "bench.links", "bench.campaigns", "bench.trigger"]
 
 
 def main() -> int:
