@@ -95,6 +95,15 @@ def link_create(*, data: Mapping[str, Any], created_by_id: int | None = None) ->
     raise _slug_taken()
 
 
+TRACKED_TITLE = "Tracked link in messages"
+
+
+def link_for_destination(*, url: str) -> Link:
+    """The tracked link that stands for `url` in messages, made on first use (one per destination)."""
+    link = Link.objects.filter(title=TRACKED_TITLE, default_url=url, is_active=True).order_by("pk").first()
+    return link or link_create(data={"title": TRACKED_TITLE, "default_url": url})
+
+
 def link_update(*, link_id: int, data: Mapping[str, Any]) -> Link:
     """Apply validated `data` to a link; redraw its QR codes when their content or settings changed.
 

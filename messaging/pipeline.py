@@ -33,6 +33,7 @@ from messaging.channels.base import EmailMessage, PushMessage, Result, SendError
 from messaging.channels.email import EmailTransport, unsubscribe_headers
 from messaging.channels.sms import sms_backend
 from messaging.channels.webpush import PushTarget, webpush_transport
+from messaging.linking import track_links
 from messaging.models import Delivery, DeliveryStatus, PushSubscription
 from messaging.services import (
     InboxDraft,
@@ -309,11 +310,12 @@ def email_message(delivery: Delivery, rendered: rendering.Rendered) -> EmailMess
     with translation.override(language):
         html_footer = render_to_string("messaging/email/footer.html", context)
         text_footer = render_to_string("messaging/email/footer.txt", context)
-    html = rendered.email_html
+    html, text = track_links(html=rendered.email_html, text=rendered.email_text, customer_id=customer.pk,
+                             delivery_id=delivery.pk)
     if html:
         html = html.replace("</body>", html_footer + "</body>") if "</body>" in html else html + html_footer
     headers = unsubscribe_headers(url=unsubscribe, mailto=unsubscribe_mailto()) if unsubscribe else {}
-    return EmailMessage(to=customer.email, subject=rendered.email_subject, text=rendered.email_text + text_footer,
+    return EmailMessage(to=customer.email, subject=rendered.email_subject, text=text + text_footer,
                         html=html, headers=headers)
 
 

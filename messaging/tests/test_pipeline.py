@@ -327,3 +327,36 @@ def test_the_customers_own_daily_cap_suppresses_the_second_offer(make_customer, 
     second.refresh_from_db()
     assert first.status == DeliveryStatus.SENT
     assert (second.status, second.suppressed_reason) == (DeliveryStatus.SUPPRESSED, "frequency_cap")
+
+
+def test_email_links_become_tracked_short_links_that_attribute_the_click(make_customer, smtp_server, template,
+                                                                         deliver, client):
+    from urllib.parse import urlparse
+
+    from campaigns.tasks import events_evaluate
+    from links.models import Click
+
+    customer = make_customer()
+    template.email_html = ('<p><a href="https://shop.example/o/{{ data.order_id }}">Track it</a> '
+                           '<a href="mailto:help@shop.example">Help</a></p>')
+    template.email_text = "Track it: https://shop.example/o/{{ data.order_id }}"
+    template.save()
+    d = deliver(lambda: send(customer, template, channels=[Channel.EMAIL]))
+    [(_, mail)] = smtp_server.messages
+    html = mail.get_body(("html",)).get_content()
+    text = mail.get_body(("plain",)).get_content()
+    assert "https://shop.example/o/A1" not in html and "https://shop.example/o/A1" not in text
+    assert 'href="mailto:help@shop.example"' in html
+    short = next(word for word in text.split() if "/l/" in word)
+    assert short in html  # one short link per destination, in both parts
+
+    url = urlparse(short)
+    response = client.get(f"{url.path}?{url.query}", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+    assert response.status_code == 302 and response["Location"].startswith("https://shop.example/o/A1")
+    click = Click.objects.get()
+    assert (click.customer_id, click.delivery_id) == (customer.pk, d.pk)
+    from links.services import click_event_emit
+
+    events_evaluate([click_event_emit(click_id=click.pk)])  # what the link_clicked task and consumer do
+    d.refresh_from_db()
+    assert d.clicked_at is not None
