@@ -12,6 +12,9 @@ class Customer(models.Model):
         max_length=128, unique=True, help_text="The retailer's CRM id; the API addresses customers by it."
     )
     email = models.EmailField(blank=True)
+    email_bounced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When mail to this address bounced for good; no email is sent to it until "
+        "the address changes.")
     phone = models.CharField(
         max_length=20, blank=True, validators=[validate_phone], help_text="E.164, e.g. +31612345678"
     )

@@ -37,6 +37,8 @@ def _merge_attributes(current: Mapping[str, Any], changes: Mapping[str, Any]) ->
 
 
 def _apply(customer: Customer, data: Mapping[str, Any]) -> None:
+    if "email" in data and data["email"] != customer.email:
+        customer.email_bounced_at = None  # a new address deserves a try
     for name in CUSTOMER_FIELDS:
         if name in data:
             setattr(customer, name, data[name])
@@ -93,7 +95,7 @@ def customers_bulk_upsert(*, rows: list[Mapping[str, Any]]) -> BulkResult:
                 base = existing.get(ext)
                 customer = Customer(external_id=ext, created_at=now, attributes={})
                 if base is not None:
-                    for name in (*CUSTOMER_FIELDS, "attributes", "created_at"):
+                    for name in (*CUSTOMER_FIELDS, "attributes", "created_at", "email_bounced_at"):
                         setattr(customer, name, getattr(base, name))
             _apply(customer, row)
             customer.updated_at = now
@@ -102,9 +104,15 @@ def customers_bulk_upsert(*, rows: list[Mapping[str, Any]]) -> BulkResult:
             list(by_id.values()),
             update_conflicts=True,
             unique_fields=["external_id"],
-            update_fields=[*CUSTOMER_FIELDS, "attributes", "updated_at"],
+            update_fields=[*CUSTOMER_FIELDS, "attributes", "updated_at", "email_bounced_at"],
         )
     return result
+
+
+def customer_email_bounced(*, customer_id: int, address: str) -> bool:
+    """Mark the customer's email address as bouncing, if it is still `address`; returns whether it was marked."""
+    return bool(Customer.objects.filter(pk=customer_id, email=address, email_bounced_at__isnull=True)
+                .update(email_bounced_at=timezone.now()))
 
 
 # --- Events ---------------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def _reachable_q(channel: str) -> Q:
     from preferences.models import Channel
 
     if channel == Channel.EMAIL:
-        return ~Q(email="")
+        return ~Q(email="") & Q(email_bounced_at__isnull=True)
     if channel == Channel.SMS:
         return ~Q(phone="")
     if channel == Channel.WEB_PUSH:

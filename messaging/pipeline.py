@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import Customer
+from accounts.services import customer_email_bounced
 from messaging import rendering, tracking
 from messaging.channels.base import EmailMessage, PushMessage, Result, SendError, SmsMessage
 from messaging.channels.email import EmailTransport, unsubscribe_headers
@@ -234,6 +235,12 @@ def _failed(job: _Job, errors: list[SendError]) -> Outcome:
         at = timezone.now() + timedelta(seconds=retry_delay(d.attempts, retry_after))
         return Outcome(d.pk, DeliveryStatus.SCHEDULED, at=at, error=reason,
                        detail=f"attempt {d.attempts} failed, retry at {at:%H:%M:%S}: {reason}")
+    if job.channel == Channel.EMAIL and any(e.address_unreachable for e in errors):
+        # A hard bounce: the address is marked so that no later message tries it, and this one falls back.
+        customer_email_bounced(customer_id=d.customer_id, address=d.customer.email)
+        if d.attempts < settings.MESSAGING_MAX_ATTEMPTS:
+            return Outcome(d.pk, DeliveryStatus.SCHEDULED, at=timezone.now(), error=reason,
+                           detail=f"email address bounced, trying the next channel: {reason}")
     if errors and all(e.deactivate_subscription for e in errors) and d.attempts < settings.MESSAGING_MAX_ATTEMPTS:
         # Every subscription is gone: the next try finds web push unreachable and falls back.
         return Outcome(d.pk, DeliveryStatus.SCHEDULED, at=timezone.now(), error=reason,

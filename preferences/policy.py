@@ -172,7 +172,7 @@ def _settings(facts: dict[str, Any]) -> CustomerSettings:
 
 def _reachable(customer: Customer, channel: str) -> bool:
     if channel == Channel.EMAIL:
-        return bool(customer.email)
+        return bool(customer.email) and customer.email_bounced_at is None
     if channel == Channel.SMS:
         return bool(customer.phone)
     return True  # inbox always; web push is only known to messaging (its push subscriptions)

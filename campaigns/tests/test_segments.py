@@ -182,6 +182,8 @@ def test_clicked_link_received_opened_reachable_and_opted_in(people):
     assert _one(kind="not_opened", campaign=news) == {"bob"}
     assert _one(kind="reachable", field="sms") == {"cat"}
     assert _one(kind="reachable", field="email") == {"ann", "bob", "dan"}
+    Customer.objects.filter(pk=bob.pk).update(email_bounced_at=NOW)
+    assert _one(kind="reachable", field="email") == {"ann", "dan"}
     assert _one(kind="reachable", field="web_push") == {"dan"}
     assert _one(kind="opted_in", topic=topics["offers"], field="email") == {"cat"}
     order_updates_email = _one(kind="opted_in", topic=topics["order-updates"], field="email")

@@ -88,11 +88,15 @@ class SendError(Exception):
     permanent: retrying the same message cannot succeed (bad address, gone subscription, 4xx); otherwise the
         caller retries with backoff, waiting at least `retry_after` seconds when the provider said so.
     deactivate_subscription: the push subscription is gone (404/410) and must not be used again.
+    address_unreachable: the address itself was refused (a hard bounce): it must not be used again until the
+        customer's address changes.
     """
 
     def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None,
-                 deactivate_subscription: bool = False, status_code: int | None = None) -> None:
+                 deactivate_subscription: bool = False, status_code: int | None = None,
+                 address_unreachable: bool = False) -> None:
         super().__init__(reason)
+        self.address_unreachable = address_unreachable
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after

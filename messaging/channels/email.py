@@ -60,7 +60,8 @@ class EmailTransport:
             reason = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}"
                                for rcpt, (code, msg) in exc.recipients.items())
             permanent = all(500 <= code < 600 for code in codes)
-            raise SendError(f"Recipient refused: {reason}", permanent=permanent, status_code=codes[0]) from exc
+            raise SendError(f"Recipient refused: {reason}", permanent=permanent, status_code=codes[0],
+                            address_unreachable=permanent) from exc
         except smtplib.SMTPAuthenticationError as exc:
             # Our credentials, not this message: retry once the configuration is fixed.
             raise SendError(f"SMTP authentication failed: {exc.smtp_code}", permanent=False,

@@ -190,14 +190,32 @@ def test_transactional_email_has_no_list_unsubscribe(make_customer, smtp_server,
     assert mail["List-Unsubscribe"] is None
 
 
-def test_bounced_email_fails_and_greylisted_email_retries(make_customer, smtp_server, template, deliver):
+def test_bounced_email_marks_the_address_and_greylisted_email_retries(make_customer, smtp_server, template,
+                                                                      deliver):
+    from messaging.tasks import deliveries_dispatch
+
     bounced, later = make_customer(email="bounce@example.com"), make_customer(email="later@example.com")
     d1 = deliver(lambda: send(bounced, template, channels=[Channel.EMAIL]))
     d2 = deliver(lambda: send(later, template, channels=[Channel.EMAIL]))
     d1.refresh_from_db()
     d2.refresh_from_db()
-    assert d1.status == DeliveryStatus.FAILED and "550" in d1.last_error
+    assert d1.status == DeliveryStatus.SCHEDULED and "550" in d1.last_error  # falls back on its next try
     assert d2.status == DeliveryStatus.SCHEDULED and "451" in d2.last_error
+    bounced.refresh_from_db()
+    assert bounced.email_bounced_at is not None
+    later.refresh_from_db()
+    assert later.email_bounced_at is None
+
+    deliver(deliveries_dispatch)
+    d1.refresh_from_db()
+    assert (d1.status, d1.suppressed_reason) == (DeliveryStatus.SUPPRESSED, "unreachable")
+    assert len([m for m in smtp_server.messages if "bounce@" in str(m[0].rcpt_tos)]) == 0  # never accepted
+
+    from accounts.services import customer_upsert
+
+    customer_upsert(external_id=bounced.external_id, data={"email": "new@example.com"})
+    bounced.refresh_from_db()
+    assert bounced.email_bounced_at is None  # a new address is tried again
 
 
 def test_no_consent_anywhere_is_suppressed_with_each_channels_reason(make_customer, topics, deliver):
