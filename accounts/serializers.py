@@ -11,21 +11,12 @@ from rest_framework import serializers
 
 from accounts.models import Customer
 from accounts.validation import normalize_phone, validate_event_name, validate_locale, validate_timezone
+from config.api_errors import drf_validator
 
 MAX_BULK_CUSTOMERS = 10_000
 MAX_EVENTS = 1_000
 
 
-def _django(validator):  # type: ignore[no-untyped-def]
-    """Wrap a Django validator so DRF reports its message on the field."""
-
-    def run(value: Any) -> None:
-        try:
-            validator(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-
-    return run
 
 
 class CustomerInSerializer(serializers.Serializer):
@@ -40,8 +31,8 @@ class CustomerInSerializer(serializers.Serializer):
     first_name = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=150)
     locale = serializers.CharField(required=False, allow_blank=True, max_length=16,
-                                   validators=[_django(validate_locale)])
-    timezone = serializers.CharField(required=False, max_length=64, validators=[_django(validate_timezone)],
+                                   validators=[drf_validator(validate_locale)])
+    timezone = serializers.CharField(required=False, max_length=64, validators=[drf_validator(validate_timezone)],
                                      help_text="IANA time zone, e.g. Europe/Amsterdam.")
     birthday = serializers.DateField(required=False, allow_null=True)
     attributes = serializers.DictField(required=False, child=serializers.JSONField(allow_null=True))
@@ -89,7 +80,7 @@ class BulkResultSerializer(serializers.Serializer):
 class EventInSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=128, help_text="The customer's id in your CRM; unknown "
                                         "customers are created.")
-    name = serializers.CharField(max_length=64, validators=[_django(validate_event_name)])
+    name = serializers.CharField(max_length=64, validators=[drf_validator(validate_event_name)])
     properties = serializers.DictField(required=False, default=dict)
     occurred_at = serializers.DateTimeField(required=False, default=None, allow_null=True,
                                             help_text="When it happened (ISO 8601); defaults to now.")

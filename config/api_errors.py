@@ -36,6 +36,18 @@ class BatchValidationError(exceptions.ValidationError):
         self.message = detail
 
 
+def drf_validator(validator):  # type: ignore[no-untyped-def]
+    """Wrap a Django validator so that DRF reports its message on the field."""
+
+    def run(value: Any) -> None:
+        try:
+            validator(value)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.messages) from exc
+
+    return run
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         exc = exceptions.APIException("The request body is too large.")

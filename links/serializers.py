@@ -2,27 +2,17 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from config.api_errors import drf_validator
 from links.destinations import validate_http_url
 from links.models import LandingPage, Link, QrErrorCorrection, validate_slug
 from links.services import normalize_slug
 
 
-def _django(validator):  # type: ignore[no-untyped-def]
-    def run(value: Any) -> None:
-        try:
-            validator(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-
-    return run
-
-
 def _url(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(max_length=2000, required=False, allow_blank=True,
-                                 validators=[_django(validate_http_url)], **kwargs)
+                                 validators=[drf_validator(validate_http_url)], **kwargs)
 
 
 class LinkInSerializer(serializers.Serializer):
@@ -52,7 +42,7 @@ class LinkInSerializer(serializers.Serializer):
     def validate_slug(self, value: str) -> str:
         value = normalize_slug(value)
         if value:
-            _django(validate_slug)(value)
+            drf_validator(validate_slug)(value)
             if Link.objects.filter(slug=value).exists():
                 raise serializers.ValidationError("This short link is already taken.")
         return value

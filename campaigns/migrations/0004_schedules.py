@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from config.schedules import schedule_operations
+
 SCHEDULES = [
     # Plans every campaign step that has come due (delays, local send times, multi-step journeys).
     ("campaigns: advance due entries", "campaigns.tasks.entries_advance", 1),
@@ -12,22 +14,10 @@ SCHEDULES = [
 ]
 
 
-def add(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    for name, func, minutes in SCHEDULES:
-        Schedule.objects.update_or_create(name=name, defaults={"func": func, "schedule_type": "I",
-                                                               "minutes": minutes, "repeats": -1})
-
-
-def remove(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.filter(name__in=[name for name, _, _ in SCHEDULES]).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("campaigns", "0003_segment_rule_kinds"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
-    operations = [migrations.RunPython(add, remove)]
+    operations = [migrations.RunPython(*schedule_operations(SCHEDULES))]

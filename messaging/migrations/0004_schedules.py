@@ -6,6 +6,8 @@ exist wherever the tables do, with nothing extra to remember. Changing an interv
 
 from django.db import migrations
 
+from config.schedules import schedule_operations
+
 SCHEDULES = [
     # Claims due scheduled deliveries (planned for later, deferred by quiet hours, retries) in batches.
     ("messaging: dispatch due deliveries", "messaging.tasks.deliveries_dispatch", 1),
@@ -14,22 +16,10 @@ SCHEDULES = [
 ]
 
 
-def add(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    for name, func, minutes in SCHEDULES:
-        Schedule.objects.update_or_create(name=name, defaults={"func": func, "schedule_type": "I",
-                                                               "minutes": minutes, "repeats": -1})
-
-
-def remove(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.filter(name__in=[name for name, _, _ in SCHEDULES]).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("messaging", "0003_template_inbox_expiry"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
-    operations = [migrations.RunPython(add, remove)]
+    operations = [migrations.RunPython(*schedule_operations(SCHEDULES))]

@@ -1,17 +1,10 @@
-"""Run preferences housekeeping daily as a django-q2 Schedule (idempotent: keyed by name)."""
+"""Run preferences housekeeping daily (every 24 hours) as a django-q2 Schedule (idempotent: keyed by name)."""
 
 from django.db import migrations
 
-NAME = "preferences: housekeeping"
+from config.schedules import schedule_operations
 
-
-def add(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
-        name=NAME, defaults={"func": "preferences.tasks.housekeeping", "schedule_type": "D", "repeats": -1})
-
-
-def remove(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=NAME).delete()
+SCHEDULES = [("preferences: housekeeping", "preferences.tasks.housekeeping", 24 * 60)]
 
 
 class Migration(migrations.Migration):
@@ -20,4 +13,4 @@ class Migration(migrations.Migration):
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
-    operations = [migrations.RunPython(add, remove)]
+    operations = [migrations.RunPython(*schedule_operations(SCHEDULES))]

@@ -10,7 +10,7 @@ from preferences.tasks import housekeeping
 
 @pytest.mark.django_db
 def test_housekeeping_is_scheduled_daily_and_clears_old_ips(make_customer, topics, settings):
-    assert Schedule.objects.get(name="preferences: housekeeping").schedule_type == Schedule.DAILY
+    assert Schedule.objects.get(name="preferences: housekeeping").minutes == 24 * 60
     customer = make_customer()
     old = ConsentRecord.objects.create(customer=customer, topic=topics["offers"], channel="email", granted=True,
                                        source="api", ip="203.0.113.9", user_agent="UA")
