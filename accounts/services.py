@@ -5,11 +5,12 @@ import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ApiKey, Customer, Event
@@ -17,6 +18,7 @@ from config.queue import enqueue_on_commit
 
 CUSTOMER_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "timezone", "birthday")
 API_KEY_PREFIX = "hub_"
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class NotFound(Exception):
@@ -172,7 +174,11 @@ def events_ingest(*, events: list[Mapping[str, Any]]) -> IngestResult:
         stored: dict[tuple[int, str], tuple[int, bool]] = {(c, k): (i, r == now) for i, c, k, r in rows}
         ids = [stored[(customer_ids[e["external_id"]], key)][0] for e, key in keyed]
         new_ids = sorted({i for i, is_new in stored.values() if is_new})
-        Customer.objects.filter(id__in=set(customer_ids.values())).update(last_seen_at=now)
+        # To the minute: rewriting every customer row on every batch would cost more than the events insert.
+        Customer.objects.filter(
+            Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_RESOLUTION),
+            id__in=set(customer_ids.values()),
+        ).update(last_seen_at=now)
         if new_ids:
             for consumer in settings.EVENT_CONSUMERS:
                 enqueue_on_commit(consumer, new_ids)

@@ -104,3 +104,17 @@ def test_batch_insert_is_one_statement_on_sqlite_too(api):
         api.post(EVENTS, [_event(i, external_id=f"U{i}") for i in range(1000)], format="json")
     inserts = [q for q in ctx.captured_queries if q["sql"].startswith("INSERT") and 'INTO "accounts_event"' in q["sql"]]
     assert len(inserts) == 1
+
+
+def test_last_seen_moves_forward_to_the_minute(api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    api.post(EVENTS, [_event(1)], format="json")
+    first = Customer.objects.get(external_id="E1").last_seen_at
+    api.post(EVENTS, [_event(8)], format="json")  # the same customer, seconds later: no rewrite
+    assert Customer.objects.get(external_id="E1").last_seen_at == first
+    Customer.objects.filter(external_id="E1").update(last_seen_at=timezone.now() - timedelta(minutes=2))
+    api.post(EVENTS, [_event(15)], format="json")
+    assert Customer.objects.get(external_id="E1").last_seen_at > first
