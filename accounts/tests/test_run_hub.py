@@ -23,6 +23,13 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        found += [child, *_descendants(child)]
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -53,9 +60,11 @@ def test_web_server_and_workers_start_and_stop_together(tmp_path):
         commands = [Path(f"/proc/{c}/cmdline").read_text().replace("\0", " ") for c in children]
         assert any("qcluster" in c for c in commands) and any("runserver" in c for c in commands)
 
+        everyone = _descendants(hub.pid)  # runserver's autoreloaded server and qcluster's workers too
+        assert len(everyone) > len(children)
         hub.send_signal(signal.SIGINT)  # what Ctrl-C delivers
         hub.wait(timeout=30)
-        assert not [c for c in children if _alive(c)]
+        assert not [c for c in everyone if _alive(c)]
         time.sleep(0.5)
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, "something still serves the port"

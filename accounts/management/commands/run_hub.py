@@ -1,9 +1,16 @@
+import contextlib
+import os
 import signal
 import subprocess
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandParser
+
+
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+        os.killpg(child.pid, sig)
 
 
 class Command(BaseCommand):
@@ -29,13 +36,19 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.2)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+        # SIGTERM, not SIGINT: a shell that starts us in the background makes its children ignore SIGINT.
+        # qcluster's master stops its own workers (finishing the task at hand); runserver's autoreloader runs
+        # the server in a grandchild, so its whole process group is signalled.
+        cluster, web = children
+        cluster.send_signal(signal.SIGTERM)
+        _signal_group(web, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in children:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                _signal_group(child, signal.SIGKILL)
+        time.sleep(0.5)  # let grandchildren that got the signal finish exiting
+        for child in children:
+            _signal_group(child, signal.SIGKILL)  # whatever still lingers in a group
         self.stdout.write("Web server and workers stopped.")
