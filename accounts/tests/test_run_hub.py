@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 BASE = Path(__file__).resolve().parents[2]
 
 
@@ -39,13 +41,16 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def test_web_server_and_workers_start_and_stop_together(tmp_path):
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["terminal", "started-in-background"])
+def test_web_server_and_workers_start_and_stop_together(tmp_path, sigint_ignored):
+    """A shell that starts a command in the background makes it ignore SIGINT, and so its children."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}", "DEBUG": "1"}
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE, env=env, check=True, timeout=120)
     port = _free_port()
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     hub = subprocess.Popen([sys.executable, "manage.py", "run_hub", f"127.0.0.1:{port}"], cwd=BASE, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=ignore)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -63,7 +68,7 @@ def test_web_server_and_workers_start_and_stop_together(tmp_path):
         everyone = _descendants(hub.pid)  # runserver's autoreloaded server and qcluster's workers too
         assert len(everyone) > len(children)
         hub.send_signal(signal.SIGINT)  # what Ctrl-C delivers
-        hub.wait(timeout=30)
+        hub.wait(timeout=10)
         assert not [c for c in everyone if _alive(c)]
         time.sleep(0.5)
         with socket.socket() as s:
