@@ -155,14 +155,3 @@ def audience_pages(queryset, size: int, *, after: int = 0) -> Iterable[list[tupl
             return
         yield page
         after = page[-1][0]
-
-
-def chunks(iterable: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    batch: list[Any] = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
